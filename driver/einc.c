@@ -1,0 +1,215 @@
+/* einc: the compiler driver. It parses the command line (cli.md), runs the
+ * frontend and the pass pipeline, and hands the result to a printer or a
+ * backend. Exit status: 0 success, 1 a program or input was rejected,
+ * 2 a bad command line. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "frontend/frontend.h"
+#include "passes/passes.h"
+#include "runtime/outfile.h"
+
+enum { EXIT_REJECTED = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "usage: einc COMMAND MODEL.ein [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  dump MODEL.ein [--after PASS] [--format text|dot|json] [-o FILE] [-D NAME=VALUE]...\n"
+    "      print the Cascade IR after PASS (default: the whole pipeline); the text\n"
+    "      form is a .ein program that einc reads back\n"
+    "  run MODEL.ein [--target cpu|accel] [-D NAME=VALUE]... [--input NAME=FILE.npy]...\n"
+    "      [--seed N] [--outdir DIR]                              (not yet implemented)\n"
+    "  compile MODEL.ein --target cpu|accel [--arch ARCH.yaml] -o OUT (not yet implemented)\n"
+    "  check MODEL.ein [--rtol R] [--atol A]                      (not yet implemented)\n"
+    "\n"
+    "options:\n"
+    "  -D NAME=VALUE   override the let constant NAME (an integer)\n"
+    "  --help          show this help\n"
+    "  --version       show the version\n"
+    "\n"
+    "exit status: 0 success, 1 program or input rejected, 2 bad command line\n";
+
+typedef struct Options {
+  const char *command;
+  const char *model;
+  const char *format;
+  const char *after;
+  const char *output;
+  Define *defs;
+  int ndefs;
+} Options;
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "einc: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'einc --help'.\n");
+  return EXIT_USAGE;
+}
+
+/* NAME=VALUE with an integer VALUE. */
+static bool parse_define(const char *text, Define *out) {
+  const char *eq = strchr(text, '=');
+  if (!eq || eq == text)
+    return false;
+  for (const char *p = text; p < eq; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (!(c == '_' || isalpha(c) || (p > text && isdigit(c))))
+      return false;
+  }
+  char *end;
+  errno = 0;
+  long long v = strtoll(eq + 1, &end, 10);
+  if (errno || end == eq + 1 || *end)
+    return false;
+  size_t n = (size_t)(eq - text);
+  char *name = malloc(n + 1);
+  memcpy(name, text, n);
+  name[n] = '\0';
+  out->name = name;
+  out->value = v;
+  return true;
+}
+
+/* The value of an option written "--opt VALUE" or "--opt=VALUE". */
+static const char *option_value(int argc, char **argv, int *i, const char *opt) {
+  size_t n = strlen(opt);
+  if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc)
+    return argv[++*i];
+  return NULL;
+}
+
+static bool is_option(const char *arg, const char *opt) {
+  size_t n = strlen(opt);
+  return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int parse_args(int argc, char **argv, Options *o) {
+  o->command = argv[1];
+  o->defs = calloc((size_t)argc, sizeof *o->defs);
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v;
+    if (strncmp(a, "-D", 2) == 0) {
+      const char *text = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!text || !parse_define(text, &o->defs[o->ndefs]))
+        return usage_error("bad -D '%s': expected NAME=INTEGER", text ? text : "");
+      o->ndefs++;
+    } else if (is_option(a, "--format")) {
+      if (!(v = option_value(argc, argv, &i, "--format")))
+        return usage_error("%s needs a value", a);
+      if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json"))
+        return usage_error("unknown format '%s': expected text, dot or json", v);
+      o->format = v;
+    } else if (is_option(a, "--after")) {
+      if (!(v = option_value(argc, argv, &i, "--after")))
+        return usage_error("%s needs a value", a);
+      o->after = v;
+    } else if (strcmp(a, "-o") == 0 || is_option(a, "--output")) {
+      if (!(v = a[1] == 'o' ? (i + 1 < argc ? argv[++i] : NULL)
+                            : option_value(argc, argv, &i, "--output")))
+        return usage_error("%s needs a file name", a);
+      o->output = v;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return usage_error("unknown option '%s'", a);
+    } else if (!o->model) {
+      o->model = a;
+    } else {
+      return usage_error("unexpected argument '%s'", a);
+    }
+  }
+  if (!o->model)
+    return usage_error("%s needs a MODEL.ein file", o->command);
+  return 0;
+}
+
+static void list_passes(FILE *out) {
+  fprintf(out, "passes:");
+  for (int i = 0; i < pass_count; i++)
+    fprintf(out, " %s", pass_table[i].name);
+  fprintf(out, "\n");
+}
+
+static int cmd_dump(Options *o) {
+  const Pass *after = NULL;
+  if (o->after && !(after = find_pass(o->after))) {
+    fprintf(stderr, "einc: unknown pass '%s'; ", o->after);
+    list_passes(stderr);
+    return EXIT_USAGE;
+  }
+  Arena arena;
+  arena_init(&arena);
+  Diag diag;
+  diag_init(&diag, stderr);
+  int status = EXIT_REJECTED;
+  Cascade *c = frontend_compile_file(o->model, o->defs, o->ndefs, &arena, &diag);
+  if (c && run_passes(c, after, &arena, &diag)) {
+    OutFile out;
+    FILE *f = outfile_open(&out, o->output ? o->output : "-");
+    if (f) {
+      if (!o->format || strcmp(o->format, "text") == 0)
+        print_text(c, f);
+      else if (strcmp(o->format, "dot") == 0)
+        print_dot(c, f);
+      else
+        print_json(c, f);
+      if (outfile_commit(&out))
+        status = 0;
+    }
+  }
+  arena_free(&arena);
+  return status;
+}
+
+static int not_yet(const Options *o, const char *issue) {
+  fprintf(stderr, "einc: '%s' is not implemented yet (%s); 'einc dump' is available\n",
+          o->command, issue);
+  return EXIT_REJECTED;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("einc %s (LLVM %s)\n", PACKAGE_VERSION, EINC_LLVM_VERSION);
+    return 0;
+  }
+  static const char *const commands[] = {"dump", "run", "compile", "check"};
+  bool known = false;
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    known |= strcmp(argv[1], commands[i]) == 0;
+  if (!known)
+    return usage_error("unknown command '%s'", argv[1]);
+  for (int i = 2; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0) {
+      fputs(usage_text, stdout);
+      return 0;
+    }
+
+  Options o = {.command = argv[1]};
+  int status;
+  if (strcmp(o.command, "run") == 0 || strcmp(o.command, "compile") == 0)
+    status = not_yet(&o, "the CPU and accelerator backends are issues #3 to #5");
+  else if (strcmp(o.command, "check") == 0)
+    status = not_yet(&o, "it needs the accelerator backend, issue #5");
+  else if ((status = parse_args(argc, argv, &o)) == 0)
+    status = cmd_dump(&o);
+  for (int i = 0; i < o.ndefs; i++)
+    free((char *)o.defs[i].name);
+  free(o.defs);
+  return status;
+}

@@ -1,0 +1,43 @@
+/* What the parts of semantic analysis share: sema.c checks declarations and
+ * the program as a whole; sema_einsum.c checks one Einsum statement. */
+#ifndef EINC_SEMA_H
+#define EINC_SEMA_H
+
+#include "frontend/frontend.h"
+
+typedef struct SymTensor {
+  Tensor *t;
+  bool broken;     /* its declaration had an error: don't pile more on it */
+  bool failed_def; /* its defining statement had an error */
+} SymTensor;
+
+typedef struct Sema {
+  Arena *arena;
+  Diag *diag;
+  const char *file;
+  const Define *defs;
+  int ndefs;
+  bool *define_used;
+  LetConst *lets;
+  SrcLoc *let_locs;
+  int nlets, cap_lets;
+  SymTensor *tensors;
+  int ntensors, cap_tensors;
+  Einsum **einsums;
+  int neinsums, cap_einsums;
+  const AstStmt **assigned; /* every Einsum statement, in order */
+  int nassigned;
+} Sema;
+
+bool sema_eval_int(Sema *s, const AstExpr *e, int64_t *out);
+SymTensor *sema_add_tensor(Sema *s, const char *name, Role role, int rank, SrcLoc loc,
+                           bool declared);
+SymTensor *sema_find_tensor(Sema *s, const char *name);
+LetConst *sema_find_let(Sema *s, const char *name);
+bool sema_is_call_name(const char *name);
+const AstStmt *sema_first_assignment(Sema *s, const char *name);
+
+/* Analyzes one Einsum statement; NULL after reporting its errors. */
+Einsum *sema_einsum(Sema *s, const AstStmt *st);
+
+#endif
