@@ -10,11 +10,12 @@
 #include <string.h>
 
 #include "config.h"
-#include "frontend/frontend.h"
+#include "driver/driver.h"
+#include "ir/loop.h"
 #include "passes/passes.h"
 #include "runtime/outfile.h"
 
-enum { EXIT_REJECTED = 1, EXIT_USAGE = 2 };
+
 
 static const char usage_text[] =
     "usage: einc COMMAND MODEL.ein [OPTIONS]\n"
@@ -24,8 +25,11 @@ static const char usage_text[] =
     "      print the Cascade IR after PASS (default: the whole pipeline); the text\n"
     "      form is a .ein program that einc reads back\n"
     "  run MODEL.ein [--target cpu|accel] [-D NAME=VALUE]... [--input NAME=FILE.npy]...\n"
-    "      [--seed N] [--outdir DIR]                              (not yet implemented)\n"
-    "  compile MODEL.ein --target cpu|accel [--arch ARCH.yaml] -o OUT (not yet implemented)\n"
+    "      [--seed N] [--outdir DIR]\n"
+    "      compile and run; write every output as DIR/NAME.npy; inputs not given are\n"
+    "      seeded pseudo-random values (--target accel: not yet implemented)\n"
+    "  compile MODEL.ein --target cpu -o OUT.o|OUT.s|OUT.ll [--name C_NAME]\n"
+    "      native code and a C header OUT.h (--target accel: not yet implemented)\n"
     "  check MODEL.ein [--rtol R] [--atol A]                      (not yet implemented)\n"
     "\n"
     "options:\n"
@@ -35,15 +39,7 @@ static const char usage_text[] =
     "\n"
     "exit status: 0 success, 1 program or input rejected, 2 bad command line\n";
 
-typedef struct Options {
-  const char *command;
-  const char *model;
-  const char *format;
-  const char *after;
-  const char *output;
-  Define *defs;
-  int ndefs;
-} Options;
+
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "einc: ");
@@ -94,6 +90,7 @@ static bool is_option(const char *arg, const char *opt) {
 static int parse_args(int argc, char **argv, Options *o) {
   o->command = argv[1];
   o->defs = calloc((size_t)argc, sizeof *o->defs);
+  o->inputs = calloc((size_t)argc, sizeof *o->inputs);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     const char *v;
@@ -108,6 +105,36 @@ static int parse_args(int argc, char **argv, Options *o) {
       if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json"))
         return usage_error("unknown format '%s': expected text, dot or json", v);
       o->format = v;
+    } else if (is_option(a, "--target")) {
+      if (!(v = option_value(argc, argv, &i, "--target")))
+        return usage_error("%s needs a value", a);
+      if (strcmp(v, "cpu") && strcmp(v, "accel"))
+        return usage_error("unknown target '%s': expected cpu or accel", v);
+      o->target = v;
+    } else if (is_option(a, "--input")) {
+      if (!(v = option_value(argc, argv, &i, "--input")))
+        return usage_error("%s needs NAME=FILE.npy", a);
+      const char *eq = strchr(v, '=');
+      if (!eq || eq == v || !eq[1])
+        return usage_error("bad --input '%s': expected NAME=FILE.npy", v);
+      o->inputs[o->ninputs].name = strndup(v, (size_t)(eq - v));
+      o->inputs[o->ninputs++].path = eq + 1;
+    } else if (is_option(a, "--seed")) {
+      char *end;
+      if (!(v = option_value(argc, argv, &i, "--seed")))
+        return usage_error("%s needs a value", a);
+      errno = 0;
+      o->seed = strtoull(v, &end, 10);
+      if (errno || end == v || *end || v[0] == '-')
+        return usage_error("bad --seed '%s': expected a non-negative integer", v);
+    } else if (is_option(a, "--outdir")) {
+      if (!(v = option_value(argc, argv, &i, "--outdir")))
+        return usage_error("%s needs a directory", a);
+      o->outdir = v;
+    } else if (is_option(a, "--name")) {
+      if (!(v = option_value(argc, argv, &i, "--name")))
+        return usage_error("%s needs a value", a);
+      o->name = v;
     } else if (is_option(a, "--after")) {
       if (!(v = option_value(argc, argv, &i, "--after")))
         return usage_error("%s needs a value", a);
@@ -137,24 +164,54 @@ static void list_passes(FILE *out) {
   fprintf(out, "\n");
 }
 
-static int cmd_dump(Options *o) {
+Cascade *load_model(const Options *o, Arena *arena) {
+  const Pass *after = o->after ? find_pass(o->after) : NULL;
+  Diag diag;
+  diag_init(&diag, stderr);
+  Cascade *c = frontend_compile_file(o->model, o->defs, o->ndefs, arena, &diag);
+  if (c && !run_passes(c, after, arena, &diag))
+    return NULL;
+  return c;
+}
+
+const char *entry_name(const Options *o, Arena *arena) {
+  if (o->name)
+    return o->name;
+  const char *base = strrchr(o->model, '/');
+  base = base ? base + 1 : o->model;
+  size_t n = strcspn(base, ".");
+  char *name = arena_alloc(arena, n + 2);
+  size_t j = 0;
+  if (n == 0 || isdigit((unsigned char)base[0]))
+    name[j++] = '_';
+  for (size_t i = 0; i < n; i++)
+    name[j++] = isalnum((unsigned char)base[i]) ? base[i] : '_';
+  name[j] = '\0';
+  return name;
+}
+
+static int cmd_dump(const Options *o) {
   const Pass *after = NULL;
   if (o->after && !(after = find_pass(o->after))) {
     fprintf(stderr, "einc: unknown pass '%s'; ", o->after);
     list_passes(stderr);
     return EXIT_USAGE;
   }
+  if (after && after->lowers && o->format && strcmp(o->format, "text") != 0) {
+    fprintf(stderr, "einc: the Loop IR after '%s' prints only as text\n", after->name);
+    return EXIT_USAGE;
+  }
   Arena arena;
   arena_init(&arena);
-  Diag diag;
-  diag_init(&diag, stderr);
   int status = EXIT_REJECTED;
-  Cascade *c = frontend_compile_file(o->model, o->defs, o->ndefs, &arena, &diag);
-  if (c && run_passes(c, after, &arena, &diag)) {
+  Cascade *c = load_model(o, &arena);
+  if (c) {
     OutFile out;
     FILE *f = outfile_open(&out, o->output ? o->output : "-");
     if (f) {
-      if (!o->format || strcmp(o->format, "text") == 0)
+      if (after && after->lowers)
+        print_loop(lower_trivial(c, &arena), f);
+      else if (!o->format || strcmp(o->format, "text") == 0)
         print_text(c, f);
       else if (strcmp(o->format, "dot") == 0)
         print_dot(c, f);
@@ -169,8 +226,7 @@ static int cmd_dump(Options *o) {
 }
 
 static int not_yet(const Options *o, const char *issue) {
-  fprintf(stderr, "einc: '%s' is not implemented yet (%s); 'einc dump' is available\n",
-          o->command, issue);
+  fprintf(stderr, "einc: '%s' is not implemented yet (%s)\n", o->command, issue);
   return EXIT_REJECTED;
 }
 
@@ -200,16 +256,25 @@ int main(int argc, char **argv) {
       return 0;
     }
 
-  Options o = {.command = argv[1]};
+  Options o = {.command = argv[1], .target = "cpu", .outdir = "."};
   int status;
-  if (strcmp(o.command, "run") == 0 || strcmp(o.command, "compile") == 0)
-    status = not_yet(&o, "the CPU and accelerator backends are issues #3 to #5");
-  else if (strcmp(o.command, "check") == 0)
+  if (strcmp(o.command, "check") == 0)
     status = not_yet(&o, "it needs the accelerator backend, issue #5");
-  else if ((status = parse_args(argc, argv, &o)) == 0)
+  else if ((status = parse_args(argc, argv, &o)) != 0)
+    ;
+  else if (strcmp(o.command, "dump") == 0)
     status = cmd_dump(&o);
+  else if (strcmp(o.target, "accel") == 0)
+    status = not_yet(&o, "--target accel needs the accelerator backend, issue #5");
+  else if (strcmp(o.command, "run") == 0)
+    status = cmd_run(&o);
+  else
+    status = cmd_compile(&o);
   for (int i = 0; i < o.ndefs; i++)
     free((char *)o.defs[i].name);
   free(o.defs);
+  for (int i = 0; i < o.ninputs; i++)
+    free((char *)o.inputs[i].name);
+  free(o.inputs);
   return status;
 }

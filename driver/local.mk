@@ -1,4 +1,6 @@
 # The einc command.
 bin_PROGRAMS += einc
-einc_SOURCES = driver/einc.c
-einc_LDADD = libeincpasses.a libeincfront.a libeincir.a libeincrt.a -lm
+einc_SOURCES = driver/einc.c driver/driver.h driver/compile.c driver/run.c
+einc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)
+einc_LDFLAGS = $(AM_LDFLAGS) $(LLVM_LDFLAGS)
+einc_LDADD = libeinccpu.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a $(LLVM_LIBS) -lm

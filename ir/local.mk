@@ -5,6 +5,15 @@ libeincir_a_SOURCES = \
 	ir/diag.c ir/diag.h \
 	ir/cascade.c ir/cascade.h \
 	ir/verify.c \
+	ir/index.c ir/loop.h \
+	ir/print_loop.c \
+	ir/printer.h \
 	ir/print_text.c \
 	ir/print_dot.c \
 	ir/print_json.c
+
+check_PROGRAMS += tests/test_ir
+TESTS += tests/test_ir
+tests_test_ir_SOURCES = tests/test_ir.c
+tests_test_ir_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_ir_LDADD = libeincir.a $(CHECK_LIBS) -lm

@@ -318,12 +318,13 @@ char *index_string(const Einsum *e, const Index *ix) {
   return buf;
 }
 
+/* The constants stay as real `let`s (with -D overrides applied) so that a
+ * dump reads back to the same text; the shapes below are already resolved. */
 static void print_lets(const Cascade *c, FILE *out) {
-  fputs("# let ", out);
+  fputs("let ", out);
   for (int i = 0; i < c->nlets; i++) {
     const LetConst *let = &c->lets[i];
-    fprintf(out, "%s%s = %" PRId64 "%s", i > 0 ? ", " : "", let->name, let->value,
-            let->overridden ? " (-D)" : "");
+    fprintf(out, "%s%s = %" PRId64, i > 0 ? ", " : "", let->name, let->value);
   }
   fputc('\n', out);
 }
@@ -342,7 +343,7 @@ static void print_declaration(const Tensor *t, FILE *out) {
 }
 
 void print_text(const Cascade *c, FILE *out) {
-  fprintf(out, "# einc cascade IR of %s\n", c->file ? c->file : "-");
+  fputs("# einc cascade IR (text form; einc reads it back)\n", out);
   if (c->nlets > 0)
     print_lets(c, out);
   fputc('\n', out);

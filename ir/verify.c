@@ -19,17 +19,20 @@ typedef struct Verifier {
   const Einsum *e;
   int pos;
   SrcLoc loc;
-  bool *on_lhs;    /* per variable */
-  bool *bound;     /* per variable: bound by an enclosing reduction */
-  bool in_init;    /* checking the recurrence's init expression */
-  int self_reads;  /* reads of e->out seen so far */
+  bool *on_lhs;   /* per variable */
+  bool *bound;    /* per variable: bound by an enclosing reduction */
+  bool in_init;   /* checking the recurrence's init expression */
+  int self_reads; /* reads of e->out seen so far */
   int64_t max_self_offset;
 } Verifier;
 
 #if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
+#define PRINTF_LIKE(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define PRINTF_LIKE(fmt, first)
 #endif
-static void fail(Verifier *v, SrcLoc loc, const char *fmt, ...);
+
+static void fail(Verifier *v, SrcLoc loc, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 static void fail(Verifier *v, SrcLoc loc, const char *fmt, ...) {
   char msg[512];
@@ -295,8 +298,8 @@ static bool verify_arity(Verifier *v, const Expr *x) {
       fail(v, v->loc, "'%s' takes %d argument%s but has %d", func_name(x->func), want,
            want == 1 ? "" : "s", x->nargs);
     else
-      fail(v, v->loc, "expression of kind %d has %d operands instead of %d", (int)x->kind,
-           x->nargs, want);
+      fail(v, v->loc, "expression of kind %d has %d operands instead of %d", (int)x->kind, x->nargs,
+           want);
     return false;
   }
   for (int i = 0; i < want; i++)
@@ -448,8 +451,7 @@ static bool verify_lhs(Verifier *v) {
     v->on_lhs[var] = true;
     if (out->dims && e->vars[var].extent != out->dims[p])
       fail(v, v->loc, "variable '%s' has extent %lld but '%s' has size %lld at position %d",
-           var_name(v, var), (long long)e->vars[var].extent, out->name, (long long)out->dims[p],
-           p);
+           var_name(v, var), (long long)e->vars[var].extent, out->name, (long long)out->dims[p], p);
   }
   return ok;
 }
@@ -462,9 +464,11 @@ static bool verify_recurrence_shape(Verifier *v) {
          e->out->rank);
     return false;
   }
+  if (!var_in_range(v, rec->var, "recurrence"))
+    return false;
   if (rec->var != e->lhs[rec->pos]) {
-    fail(v, v->loc, "recurrence variable id %d is not the left-hand variable at position %d",
-         rec->var, rec->pos);
+    fail(v, v->loc, "recurrence variable '%s' is not the left-hand variable at position %d",
+         var_name(v, rec->var), rec->pos);
     return false;
   }
   return true;
@@ -478,8 +482,9 @@ static void verify_recurrence_reads(Verifier *v) {
     fail(v, v->loc, "'%s' is marked a recurrence along '%s' but never reads itself", e->out->name,
          var);
   else if (v->max_self_offset != e->rec->max_offset)
-    fail(v, v->loc, "recurrence along '%s' has max_offset %lld but its largest self-read offset "
-                    "is %lld",
+    fail(v, v->loc,
+         "recurrence along '%s' has max_offset %lld but its largest self-read offset "
+         "is %lld",
          var, (long long)e->rec->max_offset, (long long)v->max_self_offset);
 }
 
@@ -490,8 +495,7 @@ static void verify_output(Verifier *v) {
   if (out->role == ROLE_INPUT || out->role == ROLE_PARAM)
     fail(v, v->loc, "einsum assigns to %s '%s'", role_name(out->role), out->name);
   if (v->defined_by[out->id] >= 0) {
-    fail(v, v->loc, "'%s' is defined twice, also by einsum %d", out->name,
-         v->defined_by[out->id]);
+    fail(v, v->loc, "'%s' is defined twice, also by einsum %d", out->name, v->defined_by[out->id]);
     return;
   }
   v->defined_by[out->id] = v->pos;

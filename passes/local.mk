@@ -1,3 +1,3 @@
 # Passes over the Cascade IR, listed in one table (passes.c).
 noinst_LIBRARIES += libeincpasses.a
-libeincpasses_a_SOURCES = passes/passes.c passes/passes.h
+libeincpasses_a_SOURCES = passes/passes.c passes/passes.h passes/lower.c

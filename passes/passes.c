@@ -4,7 +4,8 @@
 
 /* In pipeline order. Fusion and tiling passes join this table as they land. */
 const Pass pass_table[] = {
-    {"parse", "the frontend's output: the verified Cascade IR", NULL},
+    {"parse", "the frontend's output: the verified Cascade IR", NULL, false},
+    {"lower", "the Loop IR under the trivial mapping (no fusion, no tiling)", NULL, true},
 };
 const int pass_count = sizeof pass_table / sizeof pass_table[0];
 

@@ -10,6 +10,7 @@ typedef struct Pass {
   const char *summary;
   /* NULL for "parse", the frontend's own output, which starts the pipeline. */
   bool (*run)(Cascade *c, Arena *arena, Diag *diag);
+  bool lowers; /* the Cascade IR becomes Loop IR here: dumps show Loop IR */
 } Pass;
 
 extern const Pass pass_table[];

@@ -1,0 +1,463 @@
+/* Loop IR to LLVM IR through the LLVM C API (LLVM 19: opaque pointers).
+ *
+ * Each kernel becomes an internal function whose buffers are `noalias`
+ * pointer arguments, so the vectorizer need not guard against overlap. Loops
+ * count up from 0 in i64 with a phi; out-of-range loads clamp the address and
+ * select the pad value, so no per-element branch blocks vectorization.
+ * Entry points (see cpu.h for the calling convention):
+ *   void NAME_run(float **tensors)            one pointer per tensor, by id
+ *   void NAME(const float *in..., float *out..., void *workspace)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/llvm/cpu.h"
+
+typedef struct Gen {
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  LLVMBuilderRef b;
+  LLVMTypeRef f32, i64, i1, ptr, void_t;
+  const LoopProgram *prog;
+  const Kernel *k;
+  LLVMValueRef fn;
+  LLVMValueRef *buf_ptr; /* by buffer id; the kernel's arguments */
+  LLVMValueRef *var_val; /* by variable id; the current loop counters */
+  LLVMValueRef *temps;   /* allocas of the scalar temporaries */
+} Gen;
+
+/* Short-lived arrays of LLVM handles (all pointers), one slot to spare. */
+static void *scratch(int n) {
+  void *p = calloc((size_t)n + 1, sizeof(void *));
+  if (!p)
+    abort();
+  return p;
+}
+
+static LLVMValueRef i64c(Gen *g, int64_t v) { return LLVMConstInt(g->i64, (unsigned long long)v, 1); }
+static LLVMValueRef f32c(Gen *g, double v) { return LLVMConstReal(g->f32, v); }
+
+/* A call to an overloaded intrinsic such as llvm.exp.f32. */
+static LLVMValueRef intrinsic(Gen *g, const char *name, LLVMValueRef *args, unsigned n) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  LLVMTypeRef types[1] = {g->f32};
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, types, 1);
+  LLVMTypeRef ty = LLVMIntrinsicGetType(g->ctx, id, types, 1);
+  return LLVMBuildCall2(g->b, ty, fn, args, n, "");
+}
+
+static LLVMValueRef intrinsic1(Gen *g, const char *name, LLVMValueRef x) {
+  return intrinsic(g, name, &x, 1);
+}
+
+/* A call to a C library function float f(float) (log1pf, tanhf). */
+static LLVMValueRef libm1(Gen *g, const char *name, LLVMValueRef x) {
+  LLVMTypeRef ty = LLVMFunctionType(g->f32, &g->f32, 1, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
+  if (!fn) {
+    fn = LLVMAddFunction(g->mod, name, ty);
+    LLVMAddAttributeAtIndex(
+        fn, LLVMAttributeFunctionIndex,
+        LLVMCreateEnumAttribute(g->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+  }
+  return LLVMBuildCall2(g->b, ty, fn, &x, 1, "");
+}
+
+/* Reductions may be reassociated (language.md), which lets the vectorizer
+ * keep several partial sums. */
+static LLVMValueRef reassoc(LLVMValueRef inst) {
+  if (LLVMCanValueUseFastMathFlags(inst))
+    LLVMSetFastMathFlags(inst, LLVMFastMathAllowReassoc);
+  return inst;
+}
+
+/* ---- indices and loads ---------------------------------------------------------- */
+
+static LLVMValueRef gen_index(Gen *g, const Index *ix) {
+  LLVMValueRef a, bv;
+  switch (ix->kind) {
+  case IX_CONST:
+    return i64c(g, ix->value);
+  case IX_VAR:
+    return g->var_val[ix->var];
+  case IX_NEG:
+    return LLVMBuildNSWNeg(g->b, gen_index(g, ix->lhs), "");
+  case IX_ADD:
+    return LLVMBuildNSWAdd(g->b, gen_index(g, ix->lhs), gen_index(g, ix->rhs), "");
+  case IX_SUB:
+    return LLVMBuildNSWSub(g->b, gen_index(g, ix->lhs), gen_index(g, ix->rhs), "");
+  case IX_MUL:
+    return LLVMBuildNSWMul(g->b, gen_index(g, ix->lhs), gen_index(g, ix->rhs), "");
+  case IX_DIV:
+  case IX_MOD: {
+    int64_t lo, hi;
+    index_range(g->k->einsum, ix->lhs, &lo, &hi);
+    a = gen_index(g, ix->lhs);
+    bv = i64c(g, ix->rhs->value);
+    if (lo >= 0) /* no rounding question: unsigned ops become shifts and masks */
+      return ix->kind == IX_DIV ? LLVMBuildUDiv(g->b, a, bv, "") : LLVMBuildURem(g->b, a, bv, "");
+    /* Floor semantics for negative operands: adjust C's truncation. */
+    LLVMValueRef q = LLVMBuildSDiv(g->b, a, bv, "");
+    LLVMValueRef r = LLVMBuildSRem(g->b, a, bv, "");
+    LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, r, i64c(g, 0), "");
+    if (ix->kind == IX_DIV)
+      return LLVMBuildSub(g->b, q, LLVMBuildZExt(g->b, neg, g->i64, ""), "");
+    return LLVMBuildSelect(g->b, neg, LLVMBuildAdd(g->b, r, bv, ""), r, "");
+  }
+  }
+  return NULL;
+}
+
+/* The element offset of buf[index], and whether every index is in range. */
+static LLVMValueRef gen_offset(Gen *g, const LBuffer *buf, Index **index, bool checked,
+                               LLVMValueRef *ok) {
+  LLVMValueRef off = i64c(g, 0);
+  *ok = NULL;
+  for (int d = 0; d < buf->rank; d++) {
+    LLVMValueRef i = gen_index(g, index[d]);
+    if (checked) {
+      /* One unsigned compare covers both i < 0 and i >= dim. */
+      LLVMValueRef in = LLVMBuildICmp(g->b, LLVMIntULT, i, i64c(g, buf->dims[d]), "");
+      *ok = *ok ? LLVMBuildAnd(g->b, *ok, in, "") : in;
+    }
+    LLVMValueRef term = buf->strides[d] == 1 ? i : LLVMBuildNSWMul(g->b, i, i64c(g, buf->strides[d]), "");
+    off = d == 0 ? term : LLVMBuildNSWAdd(g->b, off, term, "");
+  }
+  return off;
+}
+
+static LLVMValueRef element_ptr(Gen *g, const LBuffer *buf, LLVMValueRef off) {
+  return LLVMBuildInBoundsGEP2(g->b, g->f32, g->buf_ptr[buf->id], &off, 1, "");
+}
+
+static LLVMValueRef gen_expr(Gen *g, const LExpr *x);
+
+static LLVMValueRef gen_load(Gen *g, const LExpr *x) {
+  LLVMValueRef ok;
+  LLVMValueRef off = gen_offset(g, x->buf, x->index, !x->in_bounds, &ok);
+  if (ok) /* read a valid element, then replace it: no branch per element */
+    off = LLVMBuildSelect(g->b, ok, off, i64c(g, 0), "");
+  LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, element_ptr(g, x->buf, off), "");
+  if (ok)
+    v = LLVMBuildSelect(g->b, ok, v, x->pad ? gen_expr(g, x->pad) : f32c(g, 0.0), "");
+  return v;
+}
+
+/* ---- values ------------------------------------------------------------------------ */
+
+static LLVMValueRef sigmoid(Gen *g, LLVMValueRef x) {
+  LLVMValueRef e = intrinsic1(g, "llvm.exp", LLVMBuildFNeg(g->b, x, ""));
+  return LLVMBuildFDiv(g->b, f32c(g, 1.0), LLVMBuildFAdd(g->b, f32c(g, 1.0), e, ""), "");
+}
+
+static LLVMValueRef gen_call(Gen *g, Func f, LLVMValueRef *a) {
+  LLVMBuilderRef b = g->b;
+  switch (f) {
+  case FN_EXP:
+    return intrinsic1(g, "llvm.exp", a[0]);
+  case FN_LOG:
+    return intrinsic1(g, "llvm.log", a[0]);
+  case FN_SQRT:
+    return intrinsic1(g, "llvm.sqrt", a[0]);
+  case FN_RSQRT:
+    return LLVMBuildFDiv(b, f32c(g, 1.0), intrinsic1(g, "llvm.sqrt", a[0]), "");
+  case FN_SIGMOID:
+    return sigmoid(g, a[0]);
+  case FN_SILU:
+    return LLVMBuildFMul(b, a[0], sigmoid(g, a[0]), "");
+  case FN_SOFTPLUS: {
+    /* log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): never overflows. */
+    LLVMValueRef absx = intrinsic1(g, "llvm.fabs", a[0]);
+    LLVMValueRef t = libm1(g, "log1pf", intrinsic1(g, "llvm.exp", LLVMBuildFNeg(b, absx, "")));
+    LLVMValueRef args[2] = {a[0], f32c(g, 0.0)};
+    return LLVMBuildFAdd(b, intrinsic(g, "llvm.maxnum", args, 2), t, "");
+  }
+  case FN_TANH:
+    return libm1(g, "tanhf", a[0]);
+  case FN_RELU: {
+    LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, a[0], f32c(g, 0.0), "");
+    return LLVMBuildSelect(b, neg, f32c(g, 0.0), a[0], "");
+  }
+  case FN_SIN:
+    return intrinsic1(g, "llvm.sin", a[0]);
+  case FN_COS:
+    return intrinsic1(g, "llvm.cos", a[0]);
+  case FN_GELU: {
+    /* 0.5 x (1 + tanh(0.7978845608 (x + 0.044715 x^3))), as language.md says */
+    LLVMValueRef x3 = LLVMBuildFMul(b, LLVMBuildFMul(b, a[0], a[0], ""), a[0], "");
+    LLVMValueRef inner = LLVMBuildFAdd(b, a[0], LLVMBuildFMul(b, f32c(g, 0.044715), x3, ""), "");
+    LLVMValueRef t = libm1(g, "tanhf", LLVMBuildFMul(b, f32c(g, 0.7978845608), inner, ""));
+    LLVMValueRef half_x = LLVMBuildFMul(b, f32c(g, 0.5), a[0], "");
+    return LLVMBuildFMul(b, half_x, LLVMBuildFAdd(b, f32c(g, 1.0), t, ""), "");
+  }
+  case FN_ABS:
+    return intrinsic1(g, "llvm.fabs", a[0]);
+  case FN_MAX: /* NaN-propagating, like numpy.maximum */
+    return intrinsic(g, "llvm.maximum", a, 2);
+  case FN_MIN:
+    return intrinsic(g, "llvm.minimum", a, 2);
+  case FN_POW:
+    return intrinsic(g, "llvm.pow", a, 2);
+  case FN_COUNT:
+    break;
+  }
+  return NULL;
+}
+
+static LLVMValueRef gen_binary(Gen *g, Op op, LLVMValueRef a, LLVMValueRef c) {
+  LLVMBuilderRef b = g->b;
+  switch (op) {
+  case OP_ADD:
+    return LLVMBuildFAdd(b, a, c, "");
+  case OP_SUB:
+    return LLVMBuildFSub(b, a, c, "");
+  case OP_MUL:
+    return LLVMBuildFMul(b, a, c, "");
+  case OP_DIV:
+    return LLVMBuildFDiv(b, a, c, "");
+  case OP_LT:
+    return LLVMBuildFCmp(b, LLVMRealOLT, a, c, "");
+  case OP_LE:
+    return LLVMBuildFCmp(b, LLVMRealOLE, a, c, "");
+  case OP_GT:
+    return LLVMBuildFCmp(b, LLVMRealOGT, a, c, "");
+  case OP_GE:
+    return LLVMBuildFCmp(b, LLVMRealOGE, a, c, "");
+  case OP_EQ:
+    return LLVMBuildFCmp(b, LLVMRealOEQ, a, c, "");
+  case OP_NE:
+    return LLVMBuildFCmp(b, LLVMRealUNE, a, c, "");
+  case OP_AND:
+    return LLVMBuildAnd(b, a, c, "");
+  case OP_OR:
+    return LLVMBuildOr(b, a, c, "");
+  default:
+    return NULL;
+  }
+}
+
+static LLVMValueRef gen_expr(Gen *g, const LExpr *x) {
+  LLVMValueRef a[3];
+  switch (x->kind) {
+  case LX_CONST:
+    return f32c(g, x->value);
+  case LX_LOAD:
+    return gen_load(g, x);
+  case LX_TEMP:
+    return LLVMBuildLoad2(g->b, g->f32, g->temps[x->temp], "");
+  case LX_VAR:
+    return LLVMBuildSIToFP(g->b, g->var_val[x->var], g->f32, "");
+  case LX_UNARY:
+    a[0] = gen_expr(g, x->arg[0]);
+    return x->op == OP_NOT ? LLVMBuildNot(g->b, a[0], "") : LLVMBuildFNeg(g->b, a[0], "");
+  case LX_BINARY:
+    a[0] = gen_expr(g, x->arg[0]);
+    a[1] = gen_expr(g, x->arg[1]);
+    return gen_binary(g, x->op, a[0], a[1]);
+  case LX_CALL:
+    for (int i = 0; i < x->nargs; i++)
+      a[i] = gen_expr(g, x->arg[i]);
+    return gen_call(g, x->func, a);
+  case LX_SELECT:
+    a[0] = gen_expr(g, x->arg[0]);
+    a[1] = gen_expr(g, x->arg[1]);
+    a[2] = gen_expr(g, x->arg[2]);
+    return LLVMBuildSelect(g->b, a[0], a[1], a[2], "");
+  }
+  return NULL;
+}
+
+/* ---- statements ---------------------------------------------------------------------- */
+
+static LLVMValueRef apply_update(Gen *g, Update u, LLVMValueRef old, LLVMValueRef v) {
+  LLVMValueRef args[2] = {old, v};
+  switch (u) {
+  case UPD_ADD:
+    return reassoc(LLVMBuildFAdd(g->b, old, v, ""));
+  case UPD_MUL:
+    return reassoc(LLVMBuildFMul(g->b, old, v, ""));
+  case UPD_MAX:
+    return intrinsic(g, "llvm.maximum", args, 2);
+  case UPD_MIN:
+    return intrinsic(g, "llvm.minimum", args, 2);
+  default:
+    return v;
+  }
+}
+
+static void gen_nodes(Gen *g, const LNode *n);
+
+static void gen_store(Gen *g, const LNode *n) {
+  LLVMValueRef v = gen_expr(g, n->value);
+  LLVMValueRef ptr;
+  if (n->buf) {
+    LLVMValueRef ok;
+    ptr = element_ptr(g, n->buf, gen_offset(g, n->buf, n->index, false, &ok));
+  } else {
+    ptr = g->temps[n->temp];
+  }
+  if (n->update != UPD_SET)
+    v = apply_update(g, n->update, LLVMBuildLoad2(g->b, g->f32, ptr, ""), v);
+  LLVMBuildStore(g->b, v, ptr);
+}
+
+/* for (v = 0; v < extent; v++), as a bottom-tested loop: extents are >= 1. */
+static void gen_loop(Gen *g, const LNode *n) {
+  LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+  LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, g->k->var_names[n->var]);
+  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "");
+  LLVMBuildBr(g->b, head);
+  LLVMPositionBuilderAtEnd(g->b, head);
+  LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, g->k->var_names[n->var]);
+  LLVMValueRef saved = g->var_val[n->var];
+  g->var_val[n->var] = i;
+  gen_nodes(g, n->body);
+  LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, i64c(g, 1), "");
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+  LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSLT, next, i64c(g, n->extent), "");
+  LLVMBuildCondBr(g->b, more, head, exit);
+  LLVMValueRef in_vals[2] = {i64c(g, 0), next};
+  LLVMBasicBlockRef in_blocks[2] = {pre, latch};
+  LLVMAddIncoming(i, in_vals, in_blocks, 2);
+  LLVMPositionBuilderAtEnd(g->b, exit);
+  g->var_val[n->var] = saved;
+}
+
+static void gen_nodes(Gen *g, const LNode *n) {
+  for (; n; n = n->next) {
+    if (n->kind == LN_LOOP)
+      gen_loop(g, n);
+    else
+      gen_store(g, n);
+  }
+}
+
+/* ---- functions ------------------------------------------------------------------------ */
+
+static void add_attr(Gen *g, LLVMValueRef fn, unsigned index, const char *name) {
+  unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+  LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+}
+
+static LLVMValueRef gen_kernel(Gen *g, const Kernel *k) {
+  LLVMTypeRef *params = scratch(k->nbufs);
+  for (int i = 0; i < k->nbufs; i++)
+    params[i] = g->ptr;
+  char name[256];
+  snprintf(name, sizeof name, "einc_kernel_%d_%s", k->id, k->name);
+  LLVMValueRef fn =
+      LLVMAddFunction(g->mod, name, LLVMFunctionType(g->void_t, params, (unsigned)k->nbufs, 0));
+  free(params);
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+  g->fn = fn;
+  g->k = k;
+  for (int i = 0; i < k->nbufs; i++) {
+    add_attr(g, fn, (unsigned)i + 1, "noalias");
+    g->buf_ptr[k->bufs[i]->id] = LLVMGetParam(fn, (unsigned)i);
+  }
+  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
+  LLVMPositionBuilderAtEnd(g->b, entry);
+  for (int t = 0; t < k->ntemps; t++)
+    g->temps[t] = LLVMBuildAlloca(g->b, g->f32, "");
+  gen_nodes(g, k->body);
+  LLVMBuildRetVoid(g->b);
+  return fn;
+}
+
+/* void NAME_run(float **tensors): each kernel gets its buffers from the array. */
+static LLVMValueRef gen_run_entry(Gen *g, const char *name, LLVMValueRef *kernels) {
+  char fname[300];
+  snprintf(fname, sizeof fname, "%s_run", name);
+  LLVMValueRef fn = LLVMAddFunction(g->mod, fname, LLVMFunctionType(g->void_t, &g->ptr, 1, 0));
+  add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+  LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, fn, "entry"));
+  LLVMValueRef tensors = LLVMGetParam(fn, 0);
+  for (int i = 0; i < g->prog->nkernels; i++) {
+    const Kernel *k = g->prog->kernels[i];
+    LLVMValueRef *args = scratch(k->nbufs);
+    LLVMTypeRef *types = scratch(k->nbufs);
+    for (int j = 0; j < k->nbufs; j++) {
+      LLVMValueRef idx = i64c(g, k->bufs[j]->id);
+      LLVMValueRef slot = LLVMBuildInBoundsGEP2(g->b, g->ptr, tensors, &idx, 1, "");
+      args[j] = LLVMBuildLoad2(g->b, g->ptr, slot, k->bufs[j]->name);
+      types[j] = g->ptr;
+    }
+    LLVMTypeRef fty = LLVMFunctionType(g->void_t, types, (unsigned)k->nbufs, 0);
+    LLVMBuildCall2(g->b, fty, kernels[i], args, (unsigned)k->nbufs, "");
+    free(args);
+    free(types);
+  }
+  LLVMBuildRetVoid(g->b);
+  return fn;
+}
+
+/* void NAME(inputs, params, outputs in declaration order..., void *workspace):
+ * intermediates live in the workspace at the offsets of cpu_layout(). */
+static void gen_c_entry(Gen *g, const char *name, LLVMValueRef run) {
+  const LoopProgram *p = g->prog;
+  int nargs = 0;
+  for (int i = 0; i < p->nbuffers; i++)
+    nargs += p->buffers[i]->role != ROLE_INTERMEDIATE;
+  LLVMTypeRef *params = scratch(nargs + 1);
+  for (int i = 0; i <= nargs; i++)
+    params[i] = g->ptr;
+  LLVMValueRef fn = LLVMAddFunction(g->mod, name,
+                                    LLVMFunctionType(g->void_t, params, (unsigned)nargs + 1, 0));
+  free(params);
+  add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+  LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, fn, "entry"));
+  LLVMValueRef arr = LLVMBuildArrayAlloca(g->b, g->ptr, i64c(g, p->nbuffers + 1), "tensors");
+  LLVMValueRef workspace = LLVMGetParam(fn, (unsigned)nargs);
+  int arg = 0;
+  int64_t offset = 0;
+  for (int i = 0; i < p->nbuffers; i++) {
+    const LBuffer *buf = p->buffers[i];
+    LLVMValueRef v;
+    if (buf->role != ROLE_INTERMEDIATE) {
+      v = LLVMGetParam(fn, (unsigned)arg++);
+    } else {
+      LLVMValueRef off = i64c(g, offset);
+      v = LLVMBuildInBoundsGEP2(g->b, LLVMInt8TypeInContext(g->ctx), workspace, &off, 1, "");
+      offset += cpu_aligned_bytes(buf);
+    }
+    LLVMValueRef idx = i64c(g, i);
+    LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->ptr, arr, &idx, 1, ""));
+  }
+  LLVMBuildCall2(g->b, LLVMFunctionType(g->void_t, &g->ptr, 1, 0), run, &arr, 1, "");
+  LLVMBuildRetVoid(g->b);
+}
+
+LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef ctx) {
+  Gen g = {.ctx = ctx, .prog = p};
+  g.mod = LLVMModuleCreateWithNameInContext(name, ctx);
+  g.b = LLVMCreateBuilderInContext(ctx);
+  g.f32 = LLVMFloatTypeInContext(ctx);
+  g.i64 = LLVMInt64TypeInContext(ctx);
+  g.i1 = LLVMInt1TypeInContext(ctx);
+  g.ptr = LLVMPointerTypeInContext(ctx, 0);
+  g.void_t = LLVMVoidTypeInContext(ctx);
+  int max_vars = 1, max_temps = 1;
+  for (int i = 0; i < p->nkernels; i++) {
+    if (p->kernels[i]->nvars > max_vars)
+      max_vars = p->kernels[i]->nvars;
+    if (p->kernels[i]->ntemps > max_temps)
+      max_temps = p->kernels[i]->ntemps;
+  }
+  g.buf_ptr = scratch(p->nbuffers + 1);
+  g.var_val = scratch(max_vars);
+  g.temps = scratch(max_temps);
+  LLVMValueRef *kernels = scratch(p->nkernels + 1);
+  for (int i = 0; i < p->nkernels; i++)
+    kernels[i] = gen_kernel(&g, p->kernels[i]);
+  LLVMValueRef run = gen_run_entry(&g, name, kernels);
+  gen_c_entry(&g, name, run);
+  free(kernels);
+  free(g.buf_ptr);
+  free(g.var_val);
+  free(g.temps);
+  LLVMDisposeBuilder(g.b);
+  return g.mod;
+}

@@ -1,0 +1,56 @@
+/* The CPU backend: Loop IR to native code through LLVM.
+ *
+ * Calling convention of the generated code (also written into the header
+ * that `einc compile --target cpu` emits):
+ *   void NAME(const float *in..., float *out..., void *workspace);
+ *     every input, param and output in declaration order, each a dense
+ *     row-major float32 array; `workspace` holds the intermediates and must
+ *     have NAME_WORKSPACE_BYTES bytes, 64-byte aligned.
+ *   void NAME_run(float **tensors);
+ *     one pointer per tensor of the program, in declaration order including
+ *     intermediates (the form `einc run` uses).
+ * The code is single-threaded and keeps no state between calls. */
+#ifndef EINC_CPU_H
+#define EINC_CPU_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "ir/loop.h"
+
+typedef void (*CpuRunFn)(float **tensors);
+
+typedef enum { CPU_EMIT_OBJECT, CPU_EMIT_ASSEMBLY, CPU_EMIT_LLVM_IR } CpuEmitKind;
+
+typedef struct CpuTimes {
+  double codegen_s, optimize_s, jit_s;
+} CpuTimes;
+
+typedef struct CpuJit CpuJit;
+
+/* Bytes of a buffer rounded up to 64 so that every workspace slice stays
+ * cache-line aligned. */
+int64_t cpu_aligned_bytes(const LBuffer *b);
+int64_t cpu_workspace_bytes(const LoopProgram *p);
+
+/* Builds the module for `name` (a C identifier) in ctx. */
+LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef ctx);
+
+/* A TargetMachine for this host's CPU and features at -O3; NULL with *error
+ * (free with LLVMDisposeMessage) on failure. */
+LLVMTargetMachineRef cpu_host_machine(char **error);
+
+/* Runs the new pass manager's default<O3> pipeline for the host. */
+bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **error);
+
+/* Compiles and links in memory (LLJIT). NULL with *error (malloc'd) on failure. */
+CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **error);
+CpuRunFn cpu_jit_entry(CpuJit *j);
+void cpu_jit_free(CpuJit *j);
+
+/* Writes an object file, assembly or LLVM IR to path (atomically), and a C
+ * header beside it when header_path is not NULL. */
+bool cpu_emit(const LoopProgram *p, const char *name, CpuEmitKind kind, const char *path,
+              const char *header_path, char **error);
+
+#endif

@@ -1,0 +1,8 @@
+# Code generators. backend/llvm: Loop IR to native code through the LLVM C API.
+noinst_LIBRARIES += libeinccpu.a
+libeinccpu_a_SOURCES = \
+	backend/llvm/cpu.h \
+	backend/llvm/codegen.c \
+	backend/llvm/target.c \
+	backend/llvm/jit.c
+libeinccpu_a_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)

@@ -1,0 +1,103 @@
+/* The Loop IR: the mapped program made explicit, read by both backends.
+ *
+ * A LoopProgram has buffers (one per tensor in DRAM under the trivial mapping;
+ * on-chip tiles later) and one kernel per Einsum. A kernel is a tree of loops
+ * and stores. Values are scalar expressions over loop variables: constants,
+ * loads with affine indices (an out-of-range load gives `pad`, 0 unless it
+ * is a recurrence's read before its start), scalar temporaries that hold
+ * reductions, and elementwise operations. Kernels share the Cascade IR's
+ * variable numbering of their Einsum, so Index trees are shared, not copied. */
+#ifndef EINC_LOOP_H
+#define EINC_LOOP_H
+
+#include "ir/cascade.h"
+
+typedef enum { MEM_DRAM, MEM_SRAM } MemLevel;
+
+typedef struct LBuffer {
+  int id;
+  const char *name;
+  Tensor *tensor;
+  Role role;
+  MemLevel level;
+  int rank;
+  int64_t *dims;
+  int64_t *strides; /* in elements, row-major */
+  int64_t elements;
+} LBuffer;
+
+typedef enum {
+  LX_CONST,  /* value */
+  LX_LOAD,   /* buf[index...], or pad when out of range */
+  LX_TEMP,   /* scalar temporary `temp` */
+  LX_VAR,    /* loop variable `var` as a float */
+  LX_UNARY,  /* op arg[0] (OP_NEG, OP_NOT) */
+  LX_BINARY, /* arg[0] op arg[1] */
+  LX_CALL,   /* func(arg...) */
+  LX_SELECT, /* arg[0] ? arg[1] : arg[2] */
+} LExprKind;
+
+typedef struct LExpr {
+  LExprKind kind;
+  double value;
+  LBuffer *buf;
+  Index **index;
+  bool in_bounds;   /* LX_LOAD: every index provably in range: no check */
+  struct LExpr *pad; /* LX_LOAD: value when out of range; NULL means 0 */
+  int temp;
+  int var;
+  Op op;
+  Func func;
+  struct LExpr *arg[3];
+  int nargs;
+} LExpr;
+
+typedef enum { UPD_SET, UPD_ADD, UPD_MUL, UPD_MAX, UPD_MIN } Update;
+
+typedef enum { LN_LOOP, LN_STORE } LNodeKind;
+
+typedef struct LNode {
+  LNodeKind kind;
+  struct LNode *next; /* the next statement in the same body */
+  /* LN_LOOP: for var in [0, extent) in increasing order */
+  int var;
+  int64_t extent;
+  struct LNode *body;
+  /* LN_STORE: buf[index] (or the temporary `temp` when buf is NULL) op= value */
+  LBuffer *buf;
+  Index **index;
+  int temp;
+  Update update;
+  LExpr *value;
+} LNode;
+
+typedef struct Kernel {
+  int id;
+  const char *name; /* the tensor it defines */
+  const Einsum *einsum;
+  int nvars;
+  const char **var_names;
+  int ntemps;
+  LNode *body;
+  LBuffer **bufs; /* the distinct buffers it touches, output first */
+  int nbufs;
+} Kernel;
+
+typedef struct LoopProgram {
+  const Cascade *cascade;
+  LBuffer **buffers; /* buffers[i] holds cascade->tensors[i] */
+  int nbuffers;
+  Kernel **kernels;  /* in Einsum order */
+  int nkernels;
+} LoopProgram;
+
+/* The range [lo, hi] an index takes as its variables run over their extents. */
+void index_range(const Einsum *e, const Index *ix, int64_t *lo, int64_t *hi);
+
+/* The trivial mapping: every tensor a DRAM buffer, one loop nest per Einsum. */
+LoopProgram *lower_trivial(const Cascade *c, Arena *arena);
+
+/* A readable listing of the Loop IR (not meant to be parsed back). */
+void print_loop(const LoopProgram *p, FILE *out);
+
+#endif

@@ -1,0 +1,318 @@
+/* Lowering under the trivial mapping: every tensor is a DRAM buffer and each
+ * Einsum becomes one loop nest.
+ *
+ * Two shapes of nest:
+ * - when the right side is a single reduction (a matmul, a row sum) and the
+ *   Einsum is not a recurrence, the output is set to the reduction's
+ *   identity and then accumulated in place over all variables, in an order
+ *   that puts a unit-stride variable innermost so the vectorizer can take it;
+ * - otherwise the left-hand variables are looped over in order (a
+ *   recurrence's rank increasing) and each reduction inside the expression
+ *   is computed into a scalar temporary by its own inner loop nest. */
+#include <math.h>
+#include <string.h>
+
+#include "ir/loop.h"
+
+typedef struct Block {
+  LNode *first, *last;
+} Block;
+
+typedef struct Lower {
+  Arena *arena;
+  LoopProgram *prog;
+  const Einsum *e;
+  Kernel *k;
+} Lower;
+
+static void append(Block *b, LNode *n) {
+  if (!n)
+    return;
+  if (b->last)
+    b->last->next = n;
+  else
+    b->first = n;
+  b->last = n;
+  while (b->last->next)
+    b->last = b->last->next;
+}
+
+static LNode *new_node(Lower *L, LNodeKind kind) {
+  LNode *n = arena_alloc(L->arena, sizeof *n);
+  n->kind = kind;
+  n->temp = -1;
+  return n;
+}
+
+static LNode *loop(Lower *L, int var, LNode *body) {
+  LNode *n = new_node(L, LN_LOOP);
+  n->var = var;
+  n->extent = L->e->vars[var].extent;
+  n->body = body;
+  return n;
+}
+
+/* Wraps body in loops over vars[0..n), vars[0] outermost. */
+static LNode *nest(Lower *L, const int *vars, int n, LNode *body) {
+  for (int i = n - 1; i >= 0; i--)
+    body = loop(L, vars[i], body);
+  return body;
+}
+
+static LNode *store(Lower *L, LBuffer *buf, Index **index, int temp, Update u, LExpr *value) {
+  LNode *n = new_node(L, LN_STORE);
+  n->buf = buf;
+  n->index = index;
+  n->temp = temp;
+  n->update = u;
+  n->value = value;
+  return n;
+}
+
+static LExpr *new_lexpr(Lower *L, LExprKind kind) {
+  LExpr *x = arena_alloc(L->arena, sizeof *x);
+  x->kind = kind;
+  return x;
+}
+
+static LExpr *lconst(Lower *L, double v) {
+  LExpr *x = new_lexpr(L, LX_CONST);
+  x->value = v;
+  return x;
+}
+
+static const Update reduce_update[RED_COUNT] = {UPD_ADD, UPD_MAX, UPD_MIN, UPD_MUL};
+
+static double reduce_identity(ReduceOp r) {
+  switch (r) {
+  case RED_SUM:
+    return 0.0;
+  case RED_PROD:
+    return 1.0;
+  case RED_MAX:
+    return -INFINITY;
+  default:
+    return INFINITY;
+  }
+}
+
+/* ---- bounds ------------------------------------------------------------------ */
+
+static bool in_bounds(const Einsum *e, const Tensor *t, Index **index) {
+  for (int i = 0; i < t->rank; i++) {
+    int64_t lo, hi;
+    index_range(e, index[i], &lo, &hi);
+    if (lo < 0 || hi >= t->dims[i])
+      return false;
+  }
+  return true;
+}
+
+/* ---- expressions --------------------------------------------------------------- */
+
+static LExpr *lower_expr(Lower *L, const Expr *x, Block *pre);
+
+static LExpr *lower_reduce(Lower *L, const Expr *x, Block *pre) {
+  int t = L->k->ntemps++;
+  Block inner = {0};
+  LExpr *body = lower_expr(L, x->arg[0], &inner);
+  append(&inner, store(L, NULL, NULL, t, reduce_update[x->reduce], body));
+  append(pre, store(L, NULL, NULL, t, UPD_SET, lconst(L, reduce_identity(x->reduce))));
+  append(pre, nest(L, x->rvars, x->nrvars, inner.first));
+  LExpr *r = new_lexpr(L, LX_TEMP);
+  r->temp = t;
+  return r;
+}
+
+static LExpr *lower_expr(Lower *L, const Expr *x, Block *pre) {
+  LExpr *r;
+  switch (x->kind) {
+  case EX_CONST:
+    return lconst(L, x->value);
+  case EX_READ:
+    r = new_lexpr(L, LX_LOAD);
+    r->buf = L->prog->buffers[x->tensor->id];
+    r->index = x->index;
+    r->in_bounds = in_bounds(L->e, x->tensor, x->index);
+    /* A recurrence's read before its start gives init (0 without one). */
+    if (x->tensor == L->e->out && L->e->rec && L->e->rec->init)
+      r->pad = lower_expr(L, L->e->rec->init, pre);
+    return r;
+  case EX_INDEX:
+    r = new_lexpr(L, LX_VAR);
+    r->var = x->var;
+    return r;
+  case EX_REDUCE:
+    return lower_reduce(L, x, pre);
+  case EX_UNARY:
+  case EX_BINARY:
+  case EX_CALL:
+  case EX_SELECT:
+    r = new_lexpr(L, x->kind == EX_UNARY    ? LX_UNARY
+                     : x->kind == EX_BINARY ? LX_BINARY
+                     : x->kind == EX_CALL   ? LX_CALL
+                                            : LX_SELECT);
+    r->op = x->op;
+    r->func = x->func;
+    r->nargs = x->nargs;
+    for (int i = 0; i < x->nargs; i++)
+      r->arg[i] = lower_expr(L, x->arg[i], pre);
+    return r;
+  }
+  return NULL;
+}
+
+/* ---- loop order ---------------------------------------------------------------- */
+
+static bool last_index_is(const Index *const *index, int rank, int var) {
+  return rank > 0 && index[rank - 1]->kind == IX_VAR && index[rank - 1]->var == var;
+}
+
+/* Accesses for which `var` is the unit-stride (last) index. */
+static int unit_stride_uses(const Expr *x, int var) {
+  int n = 0;
+  if (x->kind == EX_READ && last_index_is((const Index *const *)x->index, x->tensor->rank, var))
+    n++;
+  for (int i = 0; i < x->nargs; i++)
+    n += unit_stride_uses(x->arg[i], var);
+  return n;
+}
+
+/* All variables of an accumulate-in-place nest: the left-hand ones in order,
+ * then the reduced ones, with the best unit-stride variable moved last (ties go
+ * to a reduced variable, whose accumulator stays in a register). */
+static int choose_order(Lower *L, const Expr *reduce, int *order) {
+  const Einsum *e = L->e;
+  int n = 0;
+  for (int i = 0; i < e->out->rank; i++)
+    order[n++] = e->lhs[i];
+  for (int i = 0; i < reduce->nrvars; i++)
+    order[n++] = reduce->rvars[i];
+  Index **out_index = arena_alloc(L->arena, sizeof *out_index * (e->out->rank + 1));
+  for (int i = 0; i < e->out->rank; i++) {
+    out_index[i] = arena_alloc(L->arena, sizeof **out_index);
+    out_index[i]->kind = IX_VAR;
+    out_index[i]->var = e->lhs[i];
+  }
+  int best = -1, best_score = -1;
+  for (int i = 0; i < n; i++) {
+    int score = unit_stride_uses(reduce->arg[0], order[i]) +
+                last_index_is((const Index *const *)out_index, e->out->rank, order[i]);
+    if (score > best_score || (score == best_score && i >= e->out->rank)) {
+      best = i;
+      best_score = score;
+    }
+  }
+  int v = order[best];
+  memmove(order + best, order + best + 1, sizeof *order * (n - best - 1));
+  order[n - 1] = v;
+  return n;
+}
+
+/* ---- kernels ------------------------------------------------------------------- */
+
+static Index **lhs_index(Lower *L) {
+  const Einsum *e = L->e;
+  Index **index = arena_alloc(L->arena, sizeof *index * (e->out->rank + 1));
+  for (int i = 0; i < e->out->rank; i++) {
+    index[i] = arena_alloc(L->arena, sizeof **index);
+    index[i]->kind = IX_VAR;
+    index[i]->var = e->lhs[i];
+  }
+  return index;
+}
+
+static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
+  const Einsum *e = L->e;
+  const Expr *r = e->rhs;
+  Block b = {0};
+  append(&b, nest(L, e->lhs, e->out->rank,
+                  store(L, out, index, -1, UPD_SET, lconst(L, reduce_identity(r->reduce)))));
+  int *order = arena_alloc(L->arena, sizeof *order * (e->out->rank + r->nrvars + 1));
+  int n = choose_order(L, r, order);
+  Block inner = {0};
+  LExpr *body = lower_expr(L, r->arg[0], &inner);
+  append(&inner, store(L, out, index, -1, reduce_update[r->reduce], body));
+  append(&b, nest(L, order, n, inner.first));
+  return b.first;
+}
+
+static LNode *lower_elementwise(Lower *L, LBuffer *out, Index **index) {
+  const Einsum *e = L->e;
+  Block inner = {0};
+  LExpr *value = lower_expr(L, e->rhs, &inner);
+  append(&inner, store(L, out, index, -1, UPD_SET, value));
+  return nest(L, e->lhs, e->out->rank, inner.first);
+}
+
+static void add_buffer_use(Lower *L, LBuffer *b) {
+  Kernel *k = L->k;
+  for (int i = 0; i < k->nbufs; i++)
+    if (k->bufs[i] == b)
+      return;
+  k->bufs[k->nbufs++] = b;
+}
+
+static void collect_buffers(Lower *L, const Expr *x) {
+  if (x->kind == EX_READ)
+    add_buffer_use(L, L->prog->buffers[x->tensor->id]);
+  for (int i = 0; i < x->nargs; i++)
+    collect_buffers(L, x->arg[i]);
+}
+
+static Kernel *lower_einsum(Lower *L, const Einsum *e) {
+  Kernel *k = arena_alloc(L->arena, sizeof *k);
+  k->id = e->id;
+  k->name = e->out->name;
+  k->einsum = e;
+  k->nvars = e->nvars;
+  k->var_names = arena_alloc(L->arena, sizeof *k->var_names * e->nvars);
+  for (int i = 0; i < e->nvars; i++)
+    k->var_names[i] = e->vars[i].name;
+  k->bufs = arena_alloc(L->arena, sizeof *k->bufs * (L->prog->nbuffers + 1));
+  L->e = e;
+  L->k = k;
+  LBuffer *out = L->prog->buffers[e->out->id];
+  add_buffer_use(L, out);
+  collect_buffers(L, e->rhs);
+  if (e->rec && e->rec->init)
+    collect_buffers(L, e->rec->init);
+  Index **index = lhs_index(L);
+  if (e->rhs->kind == EX_REDUCE && !e->rec)
+    k->body = lower_accumulate(L, out, index);
+  else
+    k->body = lower_elementwise(L, out, index);
+  return k;
+}
+
+LoopProgram *lower_trivial(const Cascade *c, Arena *arena) {
+  LoopProgram *p = arena_alloc(arena, sizeof *p);
+  p->cascade = c;
+  p->nbuffers = c->ntensors;
+  p->buffers = arena_alloc(arena, sizeof *p->buffers * (c->ntensors + 1));
+  for (int i = 0; i < c->ntensors; i++) {
+    Tensor *t = c->tensors[i];
+    LBuffer *b = arena_alloc(arena, sizeof *b);
+    b->id = i;
+    b->name = t->name;
+    b->tensor = t;
+    b->role = t->role;
+    b->level = MEM_DRAM;
+    b->rank = t->rank;
+    b->dims = t->dims;
+    b->strides = arena_alloc(arena, sizeof *b->strides * (t->rank + 1));
+    int64_t stride = 1;
+    for (int d = t->rank - 1; d >= 0; d--) {
+      b->strides[d] = stride;
+      stride *= t->dims[d];
+    }
+    b->elements = stride;
+    p->buffers[i] = b;
+  }
+  p->nkernels = c->neinsums;
+  p->kernels = arena_alloc(arena, sizeof *p->kernels * (c->neinsums + 1));
+  Lower L = {.arena = arena, .prog = p};
+  for (int i = 0; i < c->neinsums; i++)
+    p->kernels[i] = lower_einsum(&L, c->einsums[i]);
+  return p;
+}
