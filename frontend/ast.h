@@ -90,6 +90,11 @@ typedef struct ParseCtx {
   const char *file;
   AstProgram prog;
   int syntax_errors;
+  /* The scanner already reported the problem behind any syntax error the
+   * parser finds next: a stray character in this statement, or a NUL byte
+   * that ended the scan. The parser's own message would only mislead. */
+  bool stray_in_stmt;
+  bool scan_stopped;
 } ParseCtx;
 
 /* Parses text[0..len) into ctx->prog; returns the number of syntax errors. */

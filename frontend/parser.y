@@ -254,6 +254,8 @@ primary:
 void yyerror(YYLTYPE *lloc, void *scanner, ParseCtx *ctx, const char *msg) {
   (void)scanner;
   ctx->syntax_errors++;
+  if (ctx->stray_in_stmt || ctx->scan_stopped)
+    return;
   /* Bison says "syntax error, unexpected X, expecting Y"; the "syntax error, "
    * prefix adds nothing after "error:". */
   const char *prefix = "syntax error, ";

@@ -44,6 +44,53 @@ static SymTensor *find_tensor(Sema *s, const char *name) {
 
 static SrcLoc let_loc(Sema *s, const LetConst *l) { return s->let_locs[l - s->lets]; }
 
+static bool before(SrcLoc a, SrcLoc b) {
+  return a.line < b.line || (a.line == b.line && a.col < b.col);
+}
+
+const SrcLoc *sema_later_declaration(Sema *s, const char *name, SrcLoc use, bool lets_only) {
+  for (int i = 0; i < s->ndeclared; i++) {
+    const AstStmt *st = s->declared[i];
+    if (st->kind == AS_DECL && !lets_only && strcmp(st->name, name) == 0 &&
+        before(use, st->name_loc))
+      return &st->name_loc;
+    if (st->kind == AS_LET)
+      for (const AstLet *l = st->lets; l; l = l->next)
+        if (strcmp(l->name, name) == 0 && before(use, l->loc))
+          return &l->loc;
+  }
+  return NULL;
+}
+
+void sema_note_index_names(Sema *s, const IndexVar *vars, int nvars) {
+  for (int v = 0; v < nvars; v++) {
+    bool known = false;
+    for (int i = 0; i < s->nindex_names && !known; i++)
+      known = strcmp(s->index_names[i].name, vars[v].name) == 0;
+    if (known)
+      continue;
+    if (s->nindex_names == s->cap_index_names) {
+      int cap = s->cap_index_names ? 2 * s->cap_index_names : 16;
+      s->index_names = arena_grow(s->arena, s->index_names, sizeof *s->index_names * s->nindex_names,
+                                  sizeof *s->index_names * cap);
+      s->cap_index_names = cap;
+    }
+    s->index_names[s->nindex_names++] = vars[v];
+  }
+}
+
+bool sema_check_not_index(Sema *s, const char *name, SrcLoc loc) {
+  for (int i = 0; i < s->nindex_names; i++)
+    if (strcmp(s->index_names[i].name, name) == 0) {
+      SrcLoc prev = s->index_names[i].loc;
+      diag_error(s->diag, loc,
+                 "'%s' is already used as an index variable at %d:%d; a name is declared once",
+                 name, prev.line, prev.col);
+      return false;
+    }
+  return true;
+}
+
 /* A new name for a constant or tensor: unique, and not a function's. */
 static bool check_new_name(Sema *s, const char *name, SrcLoc loc) {
   if (is_call_name(name)) {
@@ -64,7 +111,7 @@ static bool check_new_name(Sema *s, const char *name, SrcLoc loc) {
                t->t->loc.col);
     return false;
   }
-  return true;
+  return sema_check_not_index(s, name, loc);
 }
 
 /* ---- integer constant expressions (let values, dimensions, index folding) -- */
@@ -85,9 +132,13 @@ bool sema_eval_int(Sema *s, const AstExpr *e, int64_t *out) {
       *out = l->value;
       return true;
     }
+    const SrcLoc *later = sema_later_declaration(s, e->name, e->loc, true);
     if (find_tensor(s, e->name))
       diag_error(s->diag, e->loc, "'%s' is a tensor; a constant expression uses integers and let constants",
                  e->name);
+    else if (later)
+      diag_error(s->diag, e->loc, "'%s' is used before its declaration at %d:%d", e->name,
+                 later->line, later->col);
     else
       diag_error(s->diag, e->loc, "unknown constant '%s'", e->name);
     return false;
@@ -150,11 +201,15 @@ bool sema_eval_int(Sema *s, const AstExpr *e, int64_t *out) {
 
 /* ---- declarations ---------------------------------------------------------- */
 
+/* The last -D of the name wins, as with a compiler's -D; every one is used. */
 static const Define *find_define(Sema *s, const char *name) {
+  const Define *d = NULL;
   for (int i = 0; i < s->ndefs; i++)
-    if (strcmp(s->defs[i].name, name) == 0)
-      return &s->defs[i];
-  return NULL;
+    if (strcmp(s->defs[i].name, name) == 0) {
+      d = &s->defs[i];
+      s->define_used[i] = true;
+    }
+  return d;
 }
 
 static void analyze_let(Sema *s, const AstStmt *st) {
@@ -167,7 +222,6 @@ static void analyze_let(Sema *s, const AstStmt *st) {
     if (d) {
       value = d->value;
       ok = true;
-      s->define_used[d - s->defs] = true;
     }
     if (!ok)
       value = 1; /* keep going with a harmless value; the error is reported */
@@ -250,11 +304,14 @@ static void analyze_decl(Sema *s, const AstStmt *st) {
 static void collect_assignments(Sema *s, const AstProgram *prog) {
   int n = 0;
   for (const AstStmt *st = prog->first; st; st = st->next)
-    n += st->kind == AS_EINSUM;
+    n++;
   s->assigned = arena_alloc(s->arena, sizeof *s->assigned * (n ? n : 1));
+  s->declared = arena_alloc(s->arena, sizeof *s->declared * (n ? n : 1));
   for (const AstStmt *st = prog->first; st; st = st->next)
     if (st->kind == AS_EINSUM)
       s->assigned[s->nassigned++] = st;
+    else
+      s->declared[s->ndeclared++] = st;
 }
 
 const AstStmt *sema_first_assignment(Sema *s, const char *name) {
@@ -275,11 +332,16 @@ static void add_einsum(Sema *s, Einsum *e) {
   s->einsums[s->neinsums++] = e;
 }
 
+/* Outputs, and intermediates declared with `tensor`, need their statement. */
 static void check_outputs_assigned(Sema *s) {
   for (int i = 0; i < s->ntensors; i++) {
     Tensor *t = s->tensors[i].t;
-    if (t->role == ROLE_OUTPUT && t->def < 0 && !s->tensors[i].failed_def)
+    if (t->def >= 0 || s->tensors[i].failed_def)
+      continue;
+    if (t->role == ROLE_OUTPUT)
       diag_error(s->diag, t->loc, "output '%s' is never assigned", t->name);
+    else if (t->role == ROLE_INTERMEDIATE && t->declared)
+      diag_error(s->diag, t->loc, "tensor '%s' is declared but never assigned", t->name);
   }
 }
 

@@ -168,6 +168,10 @@ static Index *build_index(Stmt *st, const AstExpr *e) {
     Index *a = build_index(st, e->args);
     if (!a)
       return NULL;
+    if (a->kind == IX_CONST && a->value == INT64_MIN) {
+      diag_error(d, e->loc, "integer overflow in index expression");
+      return NULL;
+    }
     if (a->kind == IX_CONST)
       return index_const(st, -a->value);
     Index *ix = new_index(st, IX_NEG);
@@ -195,12 +199,17 @@ static Index *build_index(Stmt *st, const AstExpr *e) {
     }
     if (a->kind == IX_CONST && b->kind == IX_CONST) {
       int64_t x = a->value, y = b->value, r = 0;
+      bool overflow = false;
       switch (k) {
-      case IX_ADD: r = x + y; break;
-      case IX_SUB: r = x - y; break;
-      case IX_MUL: r = x * y; break;
+      case IX_ADD: overflow = __builtin_add_overflow(x, y, &r); break;
+      case IX_SUB: overflow = __builtin_sub_overflow(x, y, &r); break;
+      case IX_MUL: overflow = __builtin_mul_overflow(x, y, &r); break;
       case IX_DIV: r = floor_div(x, y); break;
       default: r = floor_mod(x, y); break;
+      }
+      if (overflow) {
+        diag_error(d, e->loc, "integer overflow in index expression");
+        return NULL;
       }
       return index_const(st, r);
     }
@@ -278,8 +287,12 @@ static Expr *build_read(Stmt *st, const AstExpr *e) {
   Sema *s = st->s;
   SymTensor *sym = sema_find_tensor(s, e->name);
   if (!sym) {
+    const SrcLoc *later = sema_later_declaration(s, e->name, e->loc, false);
     if (sema_find_let(s, e->name))
       diag_error(s->diag, e->loc, "'%s' is a let constant, not a tensor", e->name);
+    else if (later)
+      diag_error(s->diag, e->loc, "'%s' is used before its declaration at %d:%d", e->name,
+                 later->line, later->col);
     else if (sema_first_assignment(s, e->name))
       diag_error(s->diag, e->loc, "'%s' is used before it is defined at %d:%d", e->name,
                  sema_first_assignment(s, e->name)->loc.line,
@@ -290,6 +303,8 @@ static Expr *build_read(Stmt *st, const AstExpr *e) {
   }
   if (!check_readable(st, sym, e->loc))
     return NULL;
+  if (sym->broken) /* its declaration's error explains; its shape would mislead */
+    fail(st);
   Tensor *t = sym->t;
   int n = ast_count(e->args);
   if (n != t->rank) {
@@ -338,6 +353,8 @@ static Expr *build_name(Stmt *st, const AstExpr *e) {
     x->var = v;
     return x;
   }
+  if (sema_later_declaration(s, e->name, e->loc, false))
+    return build_read(st, e); /* says where it is declared */
   if (sema_is_call_name(e->name))
     diag_error(s->diag, e->loc, "'%s' is a function; call it as %s(...)", e->name, e->name);
   else
@@ -538,45 +555,84 @@ static void infer_extents(Stmt *st) {
 
 /* ---- recurrences ------------------------------------------------------------- */
 
-/* Writes idx as sum(coef[v] * v) + *constant; false if it uses / or %. */
-static bool affine_form(const Index *ix, int64_t *coef, int64_t scale, int64_t *constant) {
+/* Writes idx as sum(coef[v] * v) + *constant; false if it uses / or %, or
+ * (with *overflow set) if a coefficient does not fit in 64 bits. */
+static bool affine_form(const Index *ix, int64_t *coef, int64_t scale, int64_t *constant,
+                        bool *overflow) {
+  int64_t term;
   switch (ix->kind) {
   case IX_CONST:
-    *constant += scale * ix->value;
+    if (__builtin_mul_overflow(scale, ix->value, &term) ||
+        __builtin_add_overflow(*constant, term, constant))
+      return !(*overflow = true);
     return true;
   case IX_VAR:
-    coef[ix->var] += scale;
+    if (__builtin_add_overflow(coef[ix->var], scale, &coef[ix->var]))
+      return !(*overflow = true);
     return true;
   case IX_NEG:
-    return affine_form(ix->lhs, coef, -scale, constant);
+    if (scale == INT64_MIN)
+      return !(*overflow = true);
+    return affine_form(ix->lhs, coef, -scale, constant, overflow);
   case IX_ADD:
-    return affine_form(ix->lhs, coef, scale, constant) &&
-           affine_form(ix->rhs, coef, scale, constant);
   case IX_SUB:
-    return affine_form(ix->lhs, coef, scale, constant) &&
-           affine_form(ix->rhs, coef, -scale, constant);
-  case IX_MUL:
-    if (ix->lhs->kind == IX_CONST)
-      return affine_form(ix->rhs, coef, scale * ix->lhs->value, constant);
-    return affine_form(ix->lhs, coef, scale * ix->rhs->value, constant);
+    if (ix->kind == IX_SUB && scale == INT64_MIN)
+      return !(*overflow = true);
+    return affine_form(ix->lhs, coef, scale, constant, overflow) &&
+           affine_form(ix->rhs, coef, ix->kind == IX_ADD ? scale : -scale, constant, overflow);
+  case IX_MUL: {
+    const Index *k = ix->lhs->kind == IX_CONST ? ix->lhs : ix->rhs;
+    const Index *other = k == ix->lhs ? ix->rhs : ix->lhs;
+    if (__builtin_mul_overflow(scale, k->value, &term))
+      return !(*overflow = true);
+    return affine_form(other, coef, term, constant, overflow);
+  }
   default:
     return false;
   }
 }
 
-typedef enum { SELF_SAME, SELF_OFFSET, SELF_NONCONST, SELF_OTHER } SelfIndex;
+typedef enum { SELF_SAME, SELF_OFFSET, SELF_NONCONST, SELF_OTHER, SELF_OVERFLOW } SelfIndex;
 
 /* How position p of a self-read relates to the left-hand variable there. */
 static SelfIndex classify_self_index(Stmt *st, const Index *ix, int lhs_var, int64_t *offset) {
   int64_t *coef = arena_alloc(st->s->arena, sizeof *coef * st->nvars);
   int64_t c = 0;
-  if (!affine_form(ix, coef, 1, &c) || coef[lhs_var] != 1)
+  bool overflow = false;
+  if (!affine_form(ix, coef, 1, &c, &overflow))
+    return overflow ? SELF_OVERFLOW : SELF_OTHER;
+  if (coef[lhs_var] != 1)
     return SELF_OTHER;
   for (int v = 0; v < st->nvars; v++)
     if (v != lhs_var && coef[v] != 0)
       return SELF_NONCONST;
+  if (c == INT64_MIN) /* its distance, -c, does not fit */
+    return SELF_OVERFLOW;
   *offset = c;
   return c == 0 ? SELF_SAME : SELF_OFFSET;
+}
+
+/* Rewrites every self-read into the form the IR promises (cascade.h): the
+ * left-hand variable at each position, `var - k` along the recurrence, so
+ * that `h[l + -1]` or `h[2*l - l - 1]` reads as `h[l - 1]`. */
+static void canonicalize_self_reads(Stmt *st, int pos) {
+  for (int r = 0; r < st->nself; r++) {
+    Expr *x = st->self_reads[r];
+    for (int p = 0; p < st->nlhs; p++) {
+      int64_t off = 0;
+      classify_self_index(st, x->index[p], p, &off);
+      Index *var = new_index(st, IX_VAR);
+      var->var = p;
+      if (p != pos || off == 0) {
+        x->index[p] = var;
+        continue;
+      }
+      Index *sub = new_index(st, IX_SUB);
+      sub->lhs = var;
+      sub->rhs = index_const(st, -off);
+      x->index[p] = sub;
+    }
+  }
 }
 
 static Recurrence *check_recurrence(Stmt *st) {
@@ -596,6 +652,9 @@ static Recurrence *check_recurrence(Stmt *st) {
       case SELF_NONCONST:
         diag_error(d, x->loc, "the recurrence offset of '%s' along '%s' must be a constant", name,
                    var);
+        return NULL;
+      case SELF_OVERFLOW:
+        diag_error(d, x->loc, "integer overflow in the index of '%s' along '%s'", name, var);
         return NULL;
       case SELF_OTHER:
         diag_error(d, x->loc,
@@ -632,6 +691,7 @@ static Recurrence *check_recurrence(Stmt *st) {
     }
     pos = along;
   }
+  canonicalize_self_reads(st, pos);
   Recurrence *rec = arena_alloc(st->s->arena, sizeof *rec);
   rec->pos = pos;
   rec->var = pos;
@@ -784,6 +844,8 @@ static bool bind_lhs(Stmt *st) {
     sym->failed_def = true;
     return false;
   }
+  if (!sym && !sema_check_not_index(s, lhs->name, lhs->loc))
+    return false;
   st->out_is_new = sym == NULL;
   if (!sym)
     sym = sema_add_tensor(s, lhs->name, ROLE_INTERMEDIATE, n, lhs->loc, false);
@@ -807,8 +869,12 @@ static bool bind_lhs(Stmt *st) {
     push_binding(st, a->name, v);
   }
   st->nlhs = st->nvars;
-  if (!ok)
+  if (!ok) {
+    sym->failed_def = true; /* assigned here, if wrongly: later reads need no message */
     return false;
+  }
+  if (sym->broken)
+    fail(st); /* its declaration's error explains; its shape would mislead */
   if (!st->out_is_new) {
     int i = 0;
     for (const AstExpr *a = lhs->args; a; a = a->next, i++)
@@ -831,55 +897,63 @@ static bool check_init(Stmt *st, Expr *init, Recurrence *rec) {
   return true;
 }
 
-Einsum *sema_einsum(Sema *s, const AstStmt *ast) {
-  Stmt st = {.s = s, .ast = ast};
+static Einsum *analyze(Stmt *st) {
+  Sema *s = st->s;
+  const AstStmt *ast = st->ast;
   int errors_before = s->diag->nerrors;
-  if (!bind_lhs(&st))
+  if (!bind_lhs(st))
     return NULL;
 
-  Expr *rhs = build_value(&st, ast->rhs);
-  int self_in_rhs = st.nself;
-  Expr *init = ast->init ? build_value(&st, ast->init) : NULL;
-  if (st.nself > self_in_rhs) {
+  Expr *rhs = build_value(st, ast->rhs);
+  int self_in_rhs = st->nself;
+  Expr *init = ast->init ? build_value(st, ast->init) : NULL;
+  if (st->nself > self_in_rhs) {
     diag_error(s->diag, ast->init->loc, "the init of '%s' cannot read '%s' itself",
-               st.out->t->name, st.out->t->name);
-    fail(&st);
+               st->out->t->name, st->out->t->name);
+    fail(st);
   }
-  if (!rhs || (ast->init && !init) || st.failed || s->diag->nerrors > errors_before) {
-    st.out->failed_def = true;
+  if (!rhs || (ast->init && !init) || st->failed || s->diag->nerrors > errors_before) {
+    st->out->failed_def = true;
     return NULL;
   }
 
-  infer_extents(&st);
-  Recurrence *rec = st.nself ? check_recurrence(&st) : NULL;
-  bool ok = !st.failed && s->diag->nerrors == errors_before;
-  if (ok && init && !check_init(&st, init, rec))
+  infer_extents(st);
+  Recurrence *rec = st->nself ? check_recurrence(st) : NULL;
+  bool ok = !st->failed && s->diag->nerrors == errors_before;
+  if (ok && init && !check_init(st, init, rec))
     ok = false;
-  if (ok && !place_implicit_sums(&st, &rhs))
+  if (ok && !place_implicit_sums(st, &rhs))
     ok = false;
-  if (ok && init && !place_implicit_sums(&st, &init))
+  if (ok && init && !place_implicit_sums(st, &init))
     ok = false;
   if (!ok) {
-    st.out->failed_def = true;
+    st->out->failed_def = true;
     return NULL;
   }
 
-  Tensor *t = st.out->t;
-  if (st.out_is_new)
-    for (int i = 0; i < st.nlhs; i++)
-      t->dims[i] = st.vars[i].extent;
+  Tensor *t = st->out->t;
+  if (st->out_is_new)
+    for (int i = 0; i < st->nlhs; i++)
+      t->dims[i] = st->vars[i].extent;
   Einsum *e = arena_alloc(s->arena, sizeof *e);
   e->loc = ast->loc;
   e->out = t;
-  e->lhs = arena_alloc(s->arena, sizeof *e->lhs * (st.nlhs ? st.nlhs : 1));
-  for (int i = 0; i < st.nlhs; i++)
+  e->lhs = arena_alloc(s->arena, sizeof *e->lhs * (st->nlhs ? st->nlhs : 1));
+  for (int i = 0; i < st->nlhs; i++)
     e->lhs[i] = i;
-  e->vars = st.vars;
-  e->nvars = st.nvars;
+  e->vars = st->vars;
+  e->nvars = st->nvars;
   e->rhs = rhs;
   if (rec)
     rec->init = init;
   e->rec = rec;
   t->def = s->neinsums;
+  return e;
+}
+
+Einsum *sema_einsum(Sema *s, const AstStmt *ast) {
+  Stmt st = {.s = s, .ast = ast};
+  Einsum *e = analyze(&st);
+  sema_note_index_names(s, st.vars, st.nvars);
   return e;
 }

@@ -1,46 +1,98 @@
 /* Facts about index expressions that lowering and code generation share. */
+#include <stdlib.h>
+
 #include "ir/loop.h"
 
-/* The range [lo, hi] an index takes over the loop variables' extents. */
-void index_range(const Einsum *e, const Index *ix, int64_t *lo, int64_t *hi) {
+void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
+                  int64_t *hi) {
   int64_t a, b, c, d;
   switch (ix->kind) {
   case IX_CONST:
     *lo = *hi = ix->value;
     return;
   case IX_VAR:
-    *lo = 0;
-    *hi = e->vars[ix->var].extent - 1;
+    *lo = var_lo[ix->var];
+    *hi = var_hi[ix->var];
     return;
   case IX_NEG:
-    index_range(e, ix->lhs, &a, &b);
+    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
     *lo = -b;
     *hi = -a;
     return;
   case IX_ADD:
   case IX_SUB:
-    index_range(e, ix->lhs, &a, &b);
-    index_range(e, ix->rhs, &c, &d);
+    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
+    index_bounds(ix->rhs, var_lo, var_hi, &c, &d);
     *lo = ix->kind == IX_ADD ? a + c : a - d;
     *hi = ix->kind == IX_ADD ? b + d : b - c;
     return;
   case IX_MUL: {
     const Index *k = ix->lhs->kind == IX_CONST ? ix->lhs : ix->rhs;
     const Index *v = k == ix->lhs ? ix->rhs : ix->lhs;
-    index_range(e, v, &a, &b);
+    index_bounds(v, var_lo, var_hi, &a, &b);
     *lo = k->value >= 0 ? k->value * a : k->value * b;
     *hi = k->value >= 0 ? k->value * b : k->value * a;
     return;
   }
   case IX_DIV:
-    index_range(e, ix->lhs, &a, &b);
+    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
     *lo = floor_div(a, ix->rhs->value);
     *hi = floor_div(b, ix->rhs->value);
     return;
   case IX_MOD:
-    *lo = 0;
-    *hi = ix->rhs->value - 1;
+    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
+    if (floor_div(a, ix->rhs->value) == floor_div(b, ix->rhs->value)) {
+      *lo = floor_mod(a, ix->rhs->value); /* no wrap-around inside the range */
+      *hi = floor_mod(b, ix->rhs->value);
+    } else {
+      *lo = 0;
+      *hi = ix->rhs->value - 1;
+    }
     return;
   }
 }
 
+void index_range(const Einsum *e, const Index *ix, int64_t *lo, int64_t *hi) {
+  int64_t *vlo = calloc((size_t)e->nvars + 1, sizeof *vlo);
+  int64_t *vhi = calloc((size_t)e->nvars + 1, sizeof *vhi);
+  for (int i = 0; i < e->nvars; i++)
+    vhi[i] = e->vars[i].extent - 1;
+  index_bounds(ix, vlo, vhi, lo, hi);
+  free(vlo);
+  free(vhi);
+}
+
+bool index_linear_in(const Index *ix, int var, int64_t *coef) {
+  int64_t a, b;
+  switch (ix->kind) {
+  case IX_CONST:
+    *coef = 0;
+    return true;
+  case IX_VAR:
+    *coef = ix->var == var;
+    return true;
+  case IX_NEG:
+    if (!index_linear_in(ix->lhs, var, &a))
+      return false;
+    *coef = -a;
+    return true;
+  case IX_ADD:
+  case IX_SUB:
+    if (!index_linear_in(ix->lhs, var, &a) || !index_linear_in(ix->rhs, var, &b))
+      return false;
+    *coef = ix->kind == IX_ADD ? a + b : a - b;
+    return true;
+  case IX_MUL:
+    if (!index_linear_in(ix->lhs, var, &a) || !index_linear_in(ix->rhs, var, &b))
+      return false;
+    *coef = ix->lhs->kind == IX_CONST ? ix->lhs->value * b : a * ix->rhs->value;
+    return true;
+  case IX_DIV:
+  case IX_MOD:
+    if (!index_linear_in(ix->lhs, var, &a))
+      return false;
+    *coef = 0;
+    return a == 0; /* var under / or % is not linear */
+  }
+  return false;
+}

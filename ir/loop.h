@@ -91,8 +91,15 @@ typedef struct LoopProgram {
   int nkernels;
 } LoopProgram;
 
-/* The range [lo, hi] an index takes as its variables run over their extents. */
+/* The range [lo, hi] an index takes when each variable v is in
+ * [var_lo[v], var_hi[v]] (interval arithmetic: exact for affine indices). */
+void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
+                  int64_t *hi);
+/* The same over the variables' whole extents. */
 void index_range(const Einsum *e, const Index *ix, int64_t *lo, int64_t *hi);
+/* If ix = coef * var + (terms without var), the coefficient; false when var
+ * appears under / or %. */
+bool index_linear_in(const Index *ix, int var, int64_t *coef);
 
 /* The trivial mapping: every tensor a DRAM buffer, one loop nest per Einsum. */
 LoopProgram *lower_trivial(const Cascade *c, Arena *arena);

@@ -10,4 +10,4 @@ $SUDO apt-get install -y -q --no-install-recommends \
   build-essential autoconf automake libtool pkg-config \
   flex bison check libyaml-dev \
   llvm-19-dev zlib1g-dev libzstd-dev libxml2-dev libffi-dev \
-  python3-numpy git
+  python3-numpy libopenblas-dev git

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <llvm-c/DebugInfo.h>
+
 #include "backend/llvm/cpu.h"
 
 typedef struct Gen {
@@ -25,6 +27,7 @@ typedef struct Gen {
   LLVMValueRef fn;
   LLVMValueRef *buf_ptr; /* by buffer id; the kernel's arguments */
   LLVMValueRef *var_val; /* by variable id; the current loop counters */
+  int64_t *var_lo, *var_hi; /* what is known of each variable's range here */
   LLVMValueRef *temps;   /* allocas of the scalar temporaries */
 } Gen;
 
@@ -93,7 +96,7 @@ static LLVMValueRef gen_index(Gen *g, const Index *ix) {
   case IX_DIV:
   case IX_MOD: {
     int64_t lo, hi;
-    index_range(g->k->einsum, ix->lhs, &lo, &hi);
+    index_bounds(ix->lhs, g->var_lo, g->var_hi, &lo, &hi);
     a = gen_index(g, ix->lhs);
     bv = i64c(g, ix->rhs->value);
     if (lo >= 0) /* no rounding question: unsigned ops become shifts and masks */
@@ -134,9 +137,28 @@ static LLVMValueRef element_ptr(Gen *g, const LBuffer *buf, LLVMValueRef off) {
 
 static LLVMValueRef gen_expr(Gen *g, const LExpr *x);
 
+typedef enum { RANGE_INSIDE, RANGE_OUTSIDE, RANGE_MIXED } RangeFact;
+
+/* Where buf[index] falls for every value the variables can take here. */
+static RangeFact load_range(Gen *g, const LBuffer *buf, Index **index) {
+  RangeFact fact = RANGE_INSIDE;
+  for (int d = 0; d < buf->rank; d++) {
+    int64_t lo, hi;
+    index_bounds(index[d], g->var_lo, g->var_hi, &lo, &hi);
+    if (hi < 0 || lo >= buf->dims[d])
+      return RANGE_OUTSIDE;
+    if (lo < 0 || hi >= buf->dims[d])
+      fact = RANGE_MIXED;
+  }
+  return fact;
+}
+
 static LLVMValueRef gen_load(Gen *g, const LExpr *x) {
+  RangeFact fact = x->in_bounds ? RANGE_INSIDE : load_range(g, x->buf, x->index);
+  if (fact == RANGE_OUTSIDE) /* a loop piece entirely in the padding */
+    return x->pad ? gen_expr(g, x->pad) : f32c(g, 0.0);
   LLVMValueRef ok;
-  LLVMValueRef off = gen_offset(g, x->buf, x->index, !x->in_bounds, &ok);
+  LLVMValueRef off = gen_offset(g, x->buf, x->index, fact == RANGE_MIXED, &ok);
   if (ok) /* read a valid element, then replace it: no branch per element */
     off = LLVMBuildSelect(g->b, ok, off, i64c(g, 0), "");
   LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, element_ptr(g, x->buf, off), "");
@@ -303,25 +325,134 @@ static void gen_store(Gen *g, const LNode *n) {
   LLVMBuildStore(g->b, v, ptr);
 }
 
-/* for (v = 0; v < extent; v++), as a bottom-tested loop: extents are >= 1. */
-static void gen_loop(Gen *g, const LNode *n) {
+/* ---- loops and where to split them ----------------------------------------------------- */
+
+/* Cut points of a loop's range: where some padded load's bounds check
+ * changes from always-false to always-true or back. */
+typedef struct Cuts {
+  int64_t at[8];
+  int n;
+  bool too_many;
+} Cuts;
+
+static void add_cut(Cuts *c, int64_t at, int64_t lo, int64_t hi) {
+  if (at <= lo || at > hi)
+    return;
+  for (int i = 0; i < c->n; i++)
+    if (c->at[i] == at)
+      return;
+  if (c->n == (int)(sizeof c->at / sizeof c->at[0])) {
+    c->too_many = true;
+    return;
+  }
+  c->at[c->n++] = at;
+}
+
+static void cuts_in_expr(Gen *g, const LExpr *x, int var, Cuts *c) {
+  for (int i = 0; i < x->nargs; i++)
+    cuts_in_expr(g, x->arg[i], var, c);
+  if (x->kind != LX_LOAD || x->in_bounds)
+    return;
+  if (x->pad)
+    cuts_in_expr(g, x->pad, var, c);
+  int64_t lo = g->var_lo[var], hi = g->var_hi[var];
+  for (int d = 0; d < x->buf->rank; d++) {
+    int64_t coef, rlo, rhi;
+    if (!index_linear_in(x->index[d], var, &coef) || (coef != 1 && coef != -1))
+      continue;
+    /* The rest of the index, with var at 0. */
+    g->var_lo[var] = g->var_hi[var] = 0;
+    index_bounds(x->index[d], g->var_lo, g->var_hi, &rlo, &rhi);
+    g->var_lo[var] = lo;
+    g->var_hi[var] = hi;
+    int64_t last = x->buf->dims[d] - 1;
+    /* coef*var + rest stays in [0, last] for every rest exactly when: */
+    int64_t safe_lo = coef == 1 ? -rlo : rhi - last;
+    int64_t safe_hi = coef == 1 ? last - rhi : rlo;
+    add_cut(c, safe_lo, lo, hi);
+    add_cut(c, safe_hi + 1, lo, hi);
+  }
+}
+
+static void cuts_in_nodes(Gen *g, const LNode *n, int var, Cuts *c) {
+  for (; n; n = n->next) {
+    if (n->kind == LN_LOOP)
+      cuts_in_nodes(g, n->body, var, c);
+    else
+      cuts_in_expr(g, n->value, var, c);
+  }
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Asks LLVM not to unroll a loop. A short innermost loop (16 state channels,
+ * a reduction over 16) that is fully unrolled before vectorization leaves
+ * the loop around it to be vectorized with gathers and scatters, 5-7x slower
+ * than vectorizing the unit-stride loop itself (measured on mamba_scan). The
+ * vectorizer still interleaves the loops it vectorizes. */
+static void forbid_unrolling(Gen *g, LLVMValueRef latch_branch) {
+  LLVMMetadataRef self = LLVMTemporaryMDNode(g->ctx, NULL, 0);
+  LLVMMetadataRef name = LLVMMDStringInContext2(g->ctx, "llvm.loop.unroll.disable", 24);
+  LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(g->ctx, &name, 1)};
+  LLVMMetadataRef loop_id = LLVMMDNodeInContext2(g->ctx, ops, 2);
+  LLVMMetadataReplaceAllUsesWith(self, loop_id);
+  LLVMSetMetadata(latch_branch, LLVMGetMDKindIDInContext(g->ctx, "llvm.loop", 9),
+                  LLVMMetadataAsValue(g->ctx, loop_id));
+}
+
+static bool is_innermost(const LNode *n) {
+  for (const LNode *s = n->body; s; s = s->next)
+    if (s->kind == LN_LOOP)
+      return false;
+  return true;
+}
+
+/* for (v = from; v < to; v++), as a bottom-tested loop (from < to). */
+static void gen_loop_piece(Gen *g, const LNode *n, int64_t from, int64_t to) {
   LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
   LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, g->k->var_names[n->var]);
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "");
   LLVMBuildBr(g->b, head);
   LLVMPositionBuilderAtEnd(g->b, head);
   LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, g->k->var_names[n->var]);
-  LLVMValueRef saved = g->var_val[n->var];
   g->var_val[n->var] = i;
+  g->var_lo[n->var] = from;
+  g->var_hi[n->var] = to - 1;
   gen_nodes(g, n->body);
   LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, i64c(g, 1), "");
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-  LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSLT, next, i64c(g, n->extent), "");
-  LLVMBuildCondBr(g->b, more, head, exit);
-  LLVMValueRef in_vals[2] = {i64c(g, 0), next};
+  LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSLT, next, i64c(g, to), "");
+  LLVMValueRef br = LLVMBuildCondBr(g->b, more, head, exit);
+  if (is_innermost(n))
+    forbid_unrolling(g, br);
+  LLVMValueRef in_vals[2] = {i64c(g, from), next};
   LLVMBasicBlockRef in_blocks[2] = {pre, latch};
   LLVMAddIncoming(i, in_vals, in_blocks, 2);
   LLVMPositionBuilderAtEnd(g->b, exit);
+}
+
+/* A loop is split where a zero-padded read's bounds check changes, so that
+ * each piece reads either plainly or not at all (l = 0 of a recurrence, the
+ * first K-1 steps of a causal convolution): no per-element test remains. */
+static void gen_loop(Gen *g, const LNode *n) {
+  int64_t lo = g->var_lo[n->var], hi = g->var_hi[n->var];
+  LLVMValueRef saved = g->var_val[n->var];
+  Cuts cuts = {{0}, 0, false};
+  cuts_in_nodes(g, n->body, n->var, &cuts);
+  if (cuts.too_many)
+    cuts.n = 0;
+  qsort(cuts.at, (size_t)cuts.n, sizeof cuts.at[0], cmp_i64);
+  int64_t from = lo;
+  for (int i = 0; i <= cuts.n; i++) {
+    int64_t to = i < cuts.n ? cuts.at[i] : hi + 1;
+    gen_loop_piece(g, n, from, to);
+    from = to;
+  }
+  g->var_lo[n->var] = lo;
+  g->var_hi[n->var] = hi;
   g->var_val[n->var] = saved;
 }
 
@@ -362,6 +493,10 @@ static LLVMValueRef gen_kernel(Gen *g, const Kernel *k) {
   LLVMPositionBuilderAtEnd(g->b, entry);
   for (int t = 0; t < k->ntemps; t++)
     g->temps[t] = LLVMBuildAlloca(g->b, g->f32, "");
+  for (int v = 0; v < k->nvars; v++) {
+    g->var_lo[v] = 0;
+    g->var_hi[v] = k->einsum->vars[v].extent - 1;
+  }
   gen_nodes(g, k->body);
   LLVMBuildRetVoid(g->b);
   return fn;
@@ -448,6 +583,8 @@ LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef
   }
   g.buf_ptr = scratch(p->nbuffers + 1);
   g.var_val = scratch(max_vars);
+  g.var_lo = calloc((size_t)max_vars, sizeof *g.var_lo);
+  g.var_hi = calloc((size_t)max_vars, sizeof *g.var_hi);
   g.temps = scratch(max_temps);
   LLVMValueRef *kernels = scratch(p->nkernels + 1);
   for (int i = 0; i < p->nkernels; i++)
@@ -457,6 +594,8 @@ LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef
   free(kernels);
   free(g.buf_ptr);
   free(g.var_val);
+  free(g.var_lo);
+  free(g.var_hi);
   free(g.temps);
   LLVMDisposeBuilder(g.b);
   return g.mod;

@@ -1,4 +1,5 @@
 /* In-memory compilation with ORC's LLJIT, for `einc run --target cpu`. */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -7,6 +8,7 @@
 #include <llvm-c/Orc.h>
 
 #include "backend/llvm/cpu.h"
+#include "config.h"
 
 struct CpuJit {
   LLVMOrcLLJITRef jit;
@@ -61,6 +63,12 @@ CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **
     free(j);
     return NULL;
   }
+#ifdef HAVE_LIBMVEC
+  /* Vectorized calls go to libmvec; load it so the process search finds it. */
+  static void *mvec;
+  if (!mvec)
+    mvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL);
+#endif
   /* Calls to libm (expf, log1pf, tanhf) resolve to this process's symbols. */
   LLVMOrcDefinitionGeneratorRef gen;
   err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(

@@ -1,0 +1,384 @@
+/* .npy reading and writing (NEP 1: magic, version, header length, a Python
+ * dict literal padded to 64 bytes, then the raw data). */
+#include "runtime/npy.h"
+
+#include "runtime/outfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NPY_MAX_BYTES (UINT64_C(1) << 40)
+
+static const uint8_t npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+
+void npy_free(NpyArray *a) {
+  free(a->data);
+  memset(a, 0, sizeof *a);
+}
+
+/* A cursor over the header text. */
+typedef struct Cur {
+  const char *p, *end;
+} Cur;
+
+static void skip_space(Cur *c) {
+  while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+    c->p++;
+}
+
+static bool eat(Cur *c, char ch) {
+  skip_space(c);
+  if (c->p < c->end && *c->p == ch) {
+    c->p++;
+    return true;
+  }
+  return false;
+}
+
+/* A quoted string of at most cap-1 characters, no escapes. */
+static bool read_string(Cur *c, char *out, size_t cap) {
+  skip_space(c);
+  if (c->p >= c->end || (*c->p != '\'' && *c->p != '"'))
+    return false;
+  char q = *c->p++;
+  size_t n = 0;
+  while (c->p < c->end && *c->p != q) {
+    if (*c->p == '\\' || n + 1 >= cap)
+      return false;
+    out[n++] = *c->p++;
+  }
+  if (c->p >= c->end)
+    return false;
+  c->p++;
+  out[n] = '\0';
+  return true;
+}
+
+static bool read_word(Cur *c, const char *word) {
+  skip_space(c);
+  size_t n = strlen(word);
+  if ((size_t)(c->end - c->p) >= n && memcmp(c->p, word, n) == 0) {
+    c->p += n;
+    return true;
+  }
+  return false;
+}
+
+static bool read_shape(Cur *c, NpyArray *a, char *msg, size_t msg_size) {
+  if (!eat(c, '(')) {
+    snprintf(msg, msg_size, "'shape' must be a tuple");
+    return false;
+  }
+  a->rank = 0;
+  for (;;) {
+    if (eat(c, ')'))
+      return true;
+    skip_space(c);
+    if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
+      snprintf(msg, msg_size, "malformed 'shape'");
+      return false;
+    }
+    uint64_t v = 0;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+      v = v * 10 + (uint64_t)(*c->p++ - '0');
+      if (v > NPY_MAX_BYTES) {
+        snprintf(msg, msg_size, "absurd dimension in 'shape'");
+        return false;
+      }
+    }
+    if (c->p < c->end && *c->p == 'L')
+      c->p++; /* Python 2 long suffix */
+    if (a->rank >= NPY_MAX_RANK) {
+      snprintf(msg, msg_size, "more than %d dimensions", NPY_MAX_RANK);
+      return false;
+    }
+    a->dims[a->rank++] = v;
+    if (eat(c, ','))
+      continue;
+    if (eat(c, ')'))
+      return true;
+    snprintf(msg, msg_size, "malformed 'shape'");
+    return false;
+  }
+}
+
+static bool parse_header(const char *text, size_t len, NpyArray *a, char *msg, size_t msg_size) {
+  Cur c = {text, text + len};
+  bool have_descr = false, have_order = false, have_shape = false;
+  if (!eat(&c, '{')) {
+    snprintf(msg, msg_size, "header is not a dict");
+    return false;
+  }
+  for (;;) {
+    if (eat(&c, '}'))
+      break;
+    char key[32];
+    if (!read_string(&c, key, sizeof key) || !eat(&c, ':')) {
+      snprintf(msg, msg_size, "malformed header dict");
+      return false;
+    }
+    if (strcmp(key, "descr") == 0 && !have_descr) {
+      char descr[32];
+      if (!read_string(&c, descr, sizeof descr)) {
+        snprintf(msg, msg_size, "'descr' must be a string");
+        return false;
+      }
+      if (strcmp(descr, "<f4") != 0) {
+        snprintf(msg, msg_size, "dtype '%s' is not supported (only '<f4', little-endian float32)",
+                 descr);
+        return false;
+      }
+      have_descr = true;
+    } else if (strcmp(key, "fortran_order") == 0 && !have_order) {
+      if (read_word(&c, "True")) {
+        snprintf(msg, msg_size, "Fortran-order arrays are not supported (use C order)");
+        return false;
+      }
+      if (!read_word(&c, "False")) {
+        snprintf(msg, msg_size, "'fortran_order' must be True or False");
+        return false;
+      }
+      have_order = true;
+    } else if (strcmp(key, "shape") == 0 && !have_shape) {
+      if (!read_shape(&c, a, msg, msg_size))
+        return false;
+      have_shape = true;
+    } else {
+      snprintf(msg, msg_size, "unexpected or repeated key '%s' in the header", key);
+      return false;
+    }
+    if (eat(&c, ','))
+      continue;
+    if (eat(&c, '}'))
+      break;
+    snprintf(msg, msg_size, "malformed header dict");
+    return false;
+  }
+  skip_space(&c);
+  if (c.p < c.end && *c.p == '\n')
+    c.p++;
+  if (c.p != c.end) {
+    snprintf(msg, msg_size, "junk after the header dict");
+    return false;
+  }
+  if (!have_descr || !have_order || !have_shape) {
+    snprintf(msg, msg_size, "header lacks '%s'",
+             !have_descr ? "descr" : !have_order ? "fortran_order" : "shape");
+    return false;
+  }
+  return true;
+}
+
+bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t msg_size) {
+  memset(a, 0, sizeof *a);
+  if (len < 10 || memcmp(buf, npy_magic, 6) != 0) {
+    snprintf(msg, msg_size, "not a .npy file (bad magic)");
+    return false;
+  }
+  uint8_t major = buf[6], minor = buf[7];
+  size_t header_len, start;
+  if (major == 1 && minor == 0) {
+    header_len = (size_t)buf[8] | (size_t)buf[9] << 8;
+    start = 10;
+  } else if (major == 2 && minor == 0) {
+    if (len < 12) {
+      snprintf(msg, msg_size, "truncated header");
+      return false;
+    }
+    header_len = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 |
+                 (size_t)buf[11] << 24;
+    start = 12;
+  } else {
+    snprintf(msg, msg_size, ".npy format version %u.%u is not supported (1.0 or 2.0)", major,
+             minor);
+    return false;
+  }
+  if (header_len > len - start) {
+    snprintf(msg, msg_size, "truncated header (%zu bytes declared, %zu present)", header_len,
+             len - start);
+    return false;
+  }
+  for (size_t i = 0; i < header_len; i++) {
+    if (buf[start + i] < 0x20 && buf[start + i] != '\n') {
+      snprintf(msg, msg_size, "header contains control characters");
+      return false;
+    }
+    if (buf[start + i] >= 0x7f) {
+      snprintf(msg, msg_size, "header is not ASCII");
+      return false;
+    }
+  }
+  if (!parse_header((const char *)buf + start, header_len, a, msg, msg_size))
+    return false;
+  uint64_t count = 1;
+  for (uint32_t i = 0; i < a->rank; i++) {
+    if (a->dims[i] != 0 && count > NPY_MAX_BYTES / 4 / a->dims[i]) {
+      snprintf(msg, msg_size, "array too large");
+      return false;
+    }
+    count *= a->dims[i];
+  }
+  size_t data_at = start + header_len;
+  if (len - data_at != count * 4) {
+    snprintf(msg, msg_size, "%s data: %zu bytes for %llu elements (expected %llu)",
+             len - data_at < count * 4 ? "truncated" : "extra", len - data_at,
+             (unsigned long long)count, (unsigned long long)(count * 4));
+    return false;
+  }
+  a->count = count;
+  a->data = malloc(count ? count * 4 : 4);
+  if (!a->data) {
+    snprintf(msg, msg_size, "out of memory");
+    return false;
+  }
+  for (uint64_t i = 0; i < count; i++) {
+    const uint8_t *p = buf + data_at + 4 * i;
+    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                 (uint32_t)p[3] << 24;
+    memcpy(&a->data[i], &u, 4);
+  }
+  return true;
+}
+
+bool npy_read(const char *path, NpyArray *a, char *msg, size_t msg_size) {
+  memset(a, 0, sizeof *a);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(msg, msg_size, "%s: cannot open: %s", path, strerror(errno));
+    return false;
+  }
+  size_t cap = 1 << 16, len = 0, got;
+  uint8_t *buf = malloc(cap);
+  while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+    len += got;
+    if (len == cap) {
+      uint8_t *bigger = cap < NPY_MAX_BYTES ? realloc(buf, cap * 2) : NULL;
+      if (!bigger) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+  }
+  bool read_error = ferror(f);
+  fclose(f);
+  if (!buf || read_error) {
+    free(buf);
+    snprintf(msg, msg_size, "%s: cannot read", path);
+    return false;
+  }
+  char why[300];
+  bool ok = npy_parse(buf, len, a, why, sizeof why);
+  free(buf);
+  if (!ok)
+    snprintf(msg, msg_size, "%s: %s", path, why);
+  return ok;
+}
+
+static void shape_text(char *out, size_t cap, uint32_t rank, const uint64_t *dims) {
+  size_t n = (size_t)snprintf(out, cap, "(");
+  for (uint32_t i = 0; i < rank && n < cap; i++)
+    n += (size_t)snprintf(out + n, cap - n, "%llu%s", (unsigned long long)dims[i],
+                          rank == 1 ? "," : i + 1 < rank ? ", " : "");
+  if (n < cap)
+    snprintf(out + n, cap - n, ")");
+}
+
+bool npy_read_shape(const char *path, uint32_t rank, const uint32_t *dims, NpyArray *a, char *msg,
+                    size_t msg_size) {
+  if (!npy_read(path, a, msg, msg_size))
+    return false;
+  bool same = a->rank == rank;
+  for (uint32_t i = 0; same && i < rank; i++)
+    same = a->dims[i] == dims[i];
+  if (!same) {
+    uint64_t want[NPY_MAX_RANK];
+    for (uint32_t i = 0; i < rank && i < NPY_MAX_RANK; i++)
+      want[i] = dims[i];
+    char got_s[200], want_s[200];
+    shape_text(got_s, sizeof got_s, a->rank, a->dims);
+    shape_text(want_s, sizeof want_s, rank, want);
+    snprintf(msg, msg_size, "%s: shape %s does not match the expected %s", path, got_s, want_s);
+    npy_free(a);
+    return false;
+  }
+  return true;
+}
+
+uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, size_t *len) {
+  char shape[NPY_MAX_RANK * 24 + 8];
+  shape_text(shape, sizeof shape, rank, dims);
+  char dict[sizeof shape + 80];
+  int dn = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
+                    shape);
+  size_t prefix = 10;
+  size_t total = (prefix + (size_t)dn + 1 + 63) / 64 * 64;
+  int major = 1;
+  if (total - prefix > 65535) {
+    prefix = 12;
+    total = (prefix + (size_t)dn + 1 + 63) / 64 * 64;
+    major = 2;
+  }
+  uint64_t count = 1;
+  for (uint32_t i = 0; i < rank; i++)
+    count *= dims[i];
+  *len = total + count * 4;
+  uint8_t *out = malloc(*len);
+  if (!out)
+    return NULL;
+  memcpy(out, npy_magic, 6);
+  out[6] = (uint8_t)major;
+  out[7] = 0;
+  size_t hlen = total - prefix;
+  out[8] = (uint8_t)hlen;
+  out[9] = (uint8_t)(hlen >> 8);
+  if (major == 2) {
+    out[10] = (uint8_t)(hlen >> 16);
+    out[11] = (uint8_t)(hlen >> 24);
+  }
+  memset(out + prefix, ' ', hlen);
+  memcpy(out + prefix, dict, (size_t)dn);
+  out[total - 1] = '\n';
+  for (uint64_t i = 0; i < count; i++) {
+    uint32_t u;
+    memcpy(&u, &data[i], 4);
+    uint8_t *p = out + total + 4 * i;
+    p[0] = (uint8_t)u;
+    p[1] = (uint8_t)(u >> 8);
+    p[2] = (uint8_t)(u >> 16);
+    p[3] = (uint8_t)(u >> 24);
+  }
+  return out;
+}
+
+bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const float *data,
+               char *msg, size_t msg_size) {
+  if (rank > NPY_MAX_RANK) {
+    snprintf(msg, msg_size, "%s: too many dimensions", path);
+    return false;
+  }
+  size_t len;
+  uint8_t *img = npy_serialize(rank, dims, data, &len);
+  if (!img) {
+    snprintf(msg, msg_size, "%s: out of memory", path);
+    return false;
+  }
+  OutFile of;
+  FILE *f = outfile_open(&of, path);
+  if (!f) {
+    free(img);
+    snprintf(msg, msg_size, "cannot write %s", path);
+    return false;
+  }
+  fwrite(img, 1, len, f);
+  free(img);
+  if (!outfile_commit(&of)) {
+    snprintf(msg, msg_size, "cannot write %s", path);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,24 @@
+/* splitmix64 streams keyed by seed and tensor name (see rng.h). */
+#include "runtime/rng.h"
+
+uint64_t rng_name_hash(const char *name) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+    h ^= *p;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+void rng_fill(float *out, size_t n, uint64_t seed, const char *name) {
+  uint64_t state = seed ^ rng_name_hash(name);
+  for (size_t i = 0; i < n; i++) {
+    state += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    int64_t k = (int64_t)(z >> 40) - (INT64_C(1) << 23);
+    out[i] = (float)k / 8388608.0f;
+  }
+}

@@ -1,0 +1,306 @@
+/* The timing model: per-unit in-order queues, dependency tokens carrying the
+ * cycle they were pushed, a shared DRAM bus, and the issue of whichever queue
+ * head can start earliest (docs/isa.md, "Timing"). The functional model runs
+ * each instruction as it issues. */
+#include "runtime/sim_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p) {
+    fprintf(stderr, "einsim: out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
+  Sim *s = xcalloc(1, sizeof *s);
+  s->bin = bin;
+  s->arch = arch;
+  s->opt = *opt;
+  s->dec = xcalloc(bin->instr_count, sizeof *s->dec);
+  for (size_t i = 0; i < bin->instr_count; i++) {
+    char why[300];
+    if (!sim_decode(bin->code + i * ISA_WORDS, arch, bin, &s->dec[i], why, sizeof why)) {
+      /* sim_check must have passed first. */
+      fprintf(stderr, "einsim: internal error: instruction %zu: %s\n", i, why);
+      abort();
+    }
+    s->qlen[s->dec[i].unit]++;
+  }
+  for (int u = 0; u < UNIT_COUNT; u++) {
+    s->queue[u] = xcalloc(s->qlen[u], sizeof(uint32_t));
+    s->qlen[u] = 0;
+  }
+  for (size_t i = 0; i < bin->instr_count; i++) {
+    int u = s->dec[i].unit;
+    s->queue[u][s->qlen[u]++] = (uint32_t)i;
+  }
+  for (int a = 0; a < UNIT_COUNT; a++)
+    for (int b = 0; b < UNIT_COUNT; b++)
+      if (a != b)
+        s->ch[a][b].times = xcalloc(arch->token_depth, sizeof(uint64_t));
+  if (opt->functional) {
+    s->dram_words = bin->dram_bytes / 4;
+    s->buf_words = arch_buffer_words(arch);
+    s->dram = xcalloc(s->dram_words, sizeof(float));
+    s->buf = xcalloc(s->buf_words, sizeof(float));
+    s->buf_w_done = xcalloc(s->buf_words, sizeof(uint64_t));
+    s->buf_r_until = xcalloc(s->buf_words, sizeof(uint64_t));
+    s->buf_w_instr = xcalloc(s->buf_words, sizeof(uint32_t));
+    s->buf_r_instr = xcalloc(s->buf_words, sizeof(uint32_t));
+    s->dram_w_done = xcalloc(s->dram_words, sizeof(uint64_t));
+    s->dram_r_until = xcalloc(s->dram_words, sizeof(uint64_t));
+    s->dram_w_instr = xcalloc(s->dram_words, sizeof(uint32_t));
+    s->dram_r_instr = xcalloc(s->dram_words, sizeof(uint32_t));
+    for (size_t i = 0; i < bin->tensor_count; i++) {
+      const EbinTensor *t = &bin->tensors[i];
+      if (t->data)
+        memcpy(s->dram + t->dram_offset / 4, t->data, ebin_tensor_elems(t) * 4);
+    }
+  }
+  return s;
+}
+
+void sim_free(Sim *s) {
+  if (!s)
+    return;
+  free(s->dec);
+  for (int u = 0; u < UNIT_COUNT; u++) {
+    free(s->queue[u]);
+    for (int v = 0; v < UNIT_COUNT; v++)
+      free(s->ch[u][v].times);
+  }
+  free(s->dram);
+  free(s->buf);
+  free(s->buf_w_done);
+  free(s->buf_r_until);
+  free(s->buf_w_instr);
+  free(s->buf_r_instr);
+  free(s->dram_w_done);
+  free(s->dram_r_until);
+  free(s->dram_w_instr);
+  free(s->dram_r_instr);
+  free(s);
+}
+
+float *sim_tensor_data(Sim *s, const EbinTensor *t) {
+  return s->dram ? s->dram + t->dram_offset / 4 : NULL;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+static bool overlaps(uint64_t alo, uint64_t ahi, uint64_t blo, uint64_t bhi) {
+  return alo <= bhi && blo <= ahi;
+}
+
+/* Whether the head of queue u can issue now; if so, its earliest start. */
+static bool head_start(Sim *s, int u, uint64_t *start) {
+  if (s->head[u] >= s->qlen[u])
+    return false;
+  const Decoded *d = &s->dec[s->queue[u][s->head[u]]];
+  uint64_t t = s->free_at[u];
+  for (int w = 0; w < UNIT_COUNT; w++) {
+    if (!(d->wait >> w & 1))
+      continue;
+    TokenChannel *c = &s->ch[w][u];
+    if (c->count == 0)
+      return false;
+    t = max_u64(t, c->times[c->head]);
+  }
+  for (int v = 0; v < UNIT_COUNT; v++) {
+    if (!(d->signal >> v & 1))
+      continue;
+    TokenChannel *c = &s->ch[u][v];
+    if (c->count >= s->arch->token_depth) {
+      s->blocked_full[u] = true;
+      return false;
+    }
+    if (s->blocked_full[u])
+      t = max_u64(t, c->last_pop);
+  }
+  /* The unit's own interlock: wait for its earlier results that this
+   * instruction touches. */
+  for (int i = 0; i < INTERLOCK_DEPTH; i++) {
+    const InFlight *f = &s->recent[u][i];
+    if (f->done <= t || f->lo > f->hi)
+      continue;
+    bool hit = overlaps(f->lo, f->hi, d->wr_lo, d->wr_hi);
+    for (unsigned r = 0; r < d->n_rd; r++)
+      hit |= overlaps(f->lo, f->hi, d->rd_lo[r], d->rd_hi[r]);
+    if (hit)
+      t = f->done;
+  }
+  *start = t;
+  return true;
+}
+
+static void trace_event(Sim *s, uint32_t index, const Decoded *d, uint64_t start, uint64_t done) {
+  fprintf(s->opt.trace,
+          "%s\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%llu,\"dur\":%llu,"
+          "\"args\":{\"index\":%u}}",
+          s->trace_first ? "" : ",", d->op->mnemonic, d->unit + 1, (unsigned long long)start,
+          (unsigned long long)(done - start), index);
+  s->trace_first = false;
+}
+
+static void trace_begin(Sim *s) {
+  fprintf(s->opt.trace, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_unit\":\"cycle\"},"
+                        "\"traceEvents\":[");
+  fprintf(s->opt.trace, "\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":"
+                        "\"accelerator (1 us = 1 cycle)\"}}");
+  for (int u = 0; u < UNIT_COUNT; u++)
+    fprintf(s->opt.trace,
+            ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":"
+            "\"%s\"}}",
+            u + 1, isa_unit_long_name((IsaUnit)u));
+  s->trace_first = false;
+}
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void deadlock_message(Sim *s, char *msg, size_t msg_size) {
+  size_t used = (size_t)snprintf(msg, msg_size, "deadlock: no queue can issue;");
+  for (int u = 0; u < UNIT_COUNT && used < msg_size; u++) {
+    if (s->head[u] >= s->qlen[u])
+      continue;
+    uint32_t index = s->queue[u][s->head[u]];
+    const Decoded *d = &s->dec[index];
+    char why[160] = "";
+    for (int w = 0; w < UNIT_COUNT; w++)
+      if ((d->wait >> w & 1) && s->ch[w][u].count == 0)
+        snprintf(why + strlen(why), sizeof why - strlen(why), " waits for a token from %s;",
+                 isa_unit_name((IsaUnit)w));
+    for (int v = 0; v < UNIT_COUNT; v++)
+      if ((d->signal >> v & 1) && s->ch[u][v].count >= s->arch->token_depth)
+        snprintf(why + strlen(why), sizeof why - strlen(why), " token queue to %s is full;",
+                 isa_unit_name((IsaUnit)v));
+    used += (size_t)snprintf(msg + used, msg_size - used, " %s instruction %u (%s)%s",
+                             isa_unit_name((IsaUnit)u), index, d->op->mnemonic, why);
+  }
+}
+
+bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
+  memset(st, 0, sizeof *st);
+  const Arch *arch = s->arch;
+  uint64_t remaining = s->bin->instr_count;
+  double t0 = now_seconds(), next_report = t0 + 1.0;
+  bool reported = false;
+  if (s->opt.trace)
+    trace_begin(s);
+  while (remaining > 0) {
+    int best = -1;
+    uint64_t best_start = UINT64_MAX;
+    for (int u = 0; u < UNIT_COUNT; u++) {
+      uint64_t t;
+      if (head_start(s, u, &t) && t < best_start) {
+        best = u;
+        best_start = t;
+      }
+    }
+    if (best < 0) {
+      deadlock_message(s, msg, msg_size);
+      return false;
+    }
+    int u = best;
+    uint64_t start = best_start;
+    uint32_t index = s->queue[u][s->head[u]++];
+    const Decoded *d = &s->dec[index];
+    s->blocked_full[u] = false;
+    for (int w = 0; w < UNIT_COUNT; w++) {
+      if (!(d->wait >> w & 1))
+        continue;
+      TokenChannel *c = &s->ch[w][u];
+      c->head = (c->head + 1) % arch->token_depth;
+      c->count--;
+      c->last_pop = start;
+    }
+    uint64_t done;
+    if (d->op->format == FMT_DMA && d->dram_bytes > 0) {
+      uint64_t bus = max_u64(start, s->dram_free);
+      s->dram_free = bus + d->busy;
+      s->free_at[u] = bus + d->busy;
+      done = bus + d->busy + d->latency;
+    } else {
+      s->free_at[u] = start + d->busy;
+      done = start + d->busy + d->latency;
+      if (d->op->format == FMT_SCAN)
+        s->free_at[u] = done;
+    }
+    InFlight *f = &s->recent[u][s->recent_next[u]];
+    s->recent_next[u] = (s->recent_next[u] + 1) % INTERLOCK_DEPTH;
+    f->lo = d->wr_lo;
+    f->hi = d->wr_hi;
+    f->done = done;
+
+    if (s->opt.functional) {
+      sim_exec(s, index, start, done);
+      if (s->race) {
+        snprintf(msg, msg_size, "%s", s->race_msg);
+        return false;
+      }
+    }
+    for (int v = 0; v < UNIT_COUNT; v++) {
+      if (!(d->signal >> v & 1))
+        continue;
+      TokenChannel *c = &s->ch[u][v];
+      c->times[(c->head + c->count) % arch->token_depth] = done;
+      c->count++;
+    }
+
+    st->instrs++;
+    st->unit[u].instrs++;
+    st->unit[u].busy += d->busy;
+    if (d->op->kind == K_LOAD)
+      st->dram_read_bytes += d->dram_bytes;
+    if (d->op->kind == K_STORE)
+      st->dram_write_bytes += d->dram_bytes;
+    st->buffer_bytes += d->buf_rd_bytes + d->buf_wr_bytes;
+    st->macs += d->macs;
+    st->vector_elems += d->vec_elems;
+    st->special_elems += d->special_elems;
+    st->scan_steps += d->scan_steps;
+    if (d->wr_lo <= d->wr_hi && (d->wr_hi + 1) * 4 > st->peak_sram_bytes)
+      st->peak_sram_bytes = (d->wr_hi + 1) * 4;
+    if (done > st->cycles)
+      st->cycles = done;
+    if (s->opt.trace)
+      trace_event(s, index, d, start, done);
+    remaining--;
+    if (s->opt.progress && (remaining & 0xfff) == 0) {
+      double now = now_seconds();
+      if (now >= next_report) {
+        fprintf(stderr, "\reinsim: %llu of %zu instructions (%.0f%%), %llu cycles, %.1f s",
+                (unsigned long long)st->instrs, s->bin->instr_count,
+                100.0 * (double)st->instrs / (double)s->bin->instr_count,
+                (unsigned long long)st->cycles, now - t0);
+        next_report = now + 0.5;
+        reported = true;
+      }
+    }
+  }
+  if (reported)
+    fprintf(stderr, "\n");
+  if (s->opt.trace)
+    fprintf(s->opt.trace, "\n]}\n");
+  for (int a = 0; a < UNIT_COUNT; a++)
+    for (int b = 0; b < UNIT_COUNT; b++)
+      st->stray_tokens += s->ch[a][b].count;
+  st->energy_dram_pj = (double)(st->dram_read_bytes + st->dram_write_bytes) * arch->e_dram_byte;
+  st->energy_buffer_pj = (double)st->buffer_bytes * arch->e_buf_byte;
+  st->energy_mac_pj = (double)st->macs * arch->e_mac;
+  st->energy_vector_pj = (double)st->vector_elems * arch->e_vec_op;
+  st->energy_special_pj = (double)st->special_elems * arch->e_special;
+  st->energy_scan_pj = (double)st->scan_steps * arch->e_scan_step;
+  st->energy_pj = st->energy_dram_pj + st->energy_buffer_pj + st->energy_mac_pj +
+                  st->energy_vector_pj + st->energy_special_pj + st->energy_scan_pj;
+  return true;
+}

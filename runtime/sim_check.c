@@ -1,0 +1,334 @@
+/* Decoding an instruction for an architecture: every field is checked here,
+ * once, so that execution needs no checks (docs/isa.md, "Errors"). */
+#include "runtime/sim_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Saturating arithmetic: UINT64_MAX stands for "too large". */
+static uint64_t mul_sat(uint64_t a, uint64_t b) {
+  if (a != 0 && b > UINT64_MAX / a)
+    return UINT64_MAX;
+  return a * b;
+}
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+/* The last word of a box addr + (rows-1)*rs + (cols-1)*cs. */
+static uint64_t box_end(uint64_t addr, uint64_t rows, uint64_t rs, uint64_t cols, uint64_t cs) {
+  return add_sat(add_sat(addr, mul_sat(rows - 1, rs)), mul_sat(cols - 1, cs));
+}
+
+static bool in_buffer(const Arch *arch, const char *what, uint64_t lo, uint64_t hi, char *msg,
+                      size_t msg_size, const char *mn) {
+  uint64_t words = arch_buffer_words(arch);
+  if (hi >= words) {
+    if (hi == UINT64_MAX)
+      snprintf(msg, msg_size, "%s: operand %s extends past the buffer (address overflow)", mn,
+               what);
+    else
+      snprintf(msg, msg_size, "%s: operand %s spans buffer words %llu..%llu, beyond the %llu-word "
+               "buffer", mn, what, (unsigned long long)lo, (unsigned long long)hi,
+               (unsigned long long)words);
+    return false;
+  }
+  return true;
+}
+
+static void add_read(Decoded *d, uint64_t lo, uint64_t hi) {
+  d->rd_lo[d->n_rd] = lo;
+  d->rd_hi[d->n_rd] = hi;
+  d->n_rd++;
+}
+
+static bool decode_dma(const uint32_t *w, const Arch *arch, const Ebin *bin, Decoded *d, char *msg,
+                       size_t msg_size) {
+  const char *mn = d->op->mnemonic;
+  uint64_t n[4] = {isa_get(w, FLD_DMA_N0), isa_get(w, FLD_DMA_N1), isa_get(w, FLD_DMA_N2),
+                   isa_get(w, FLD_DMA_N3)};
+  for (int i = 0; i < 4; i++) {
+    if (n[i] == 0) {
+      snprintf(msg, msg_size, "%s: extent n%d is 0 (use 1 for an unused dimension)", mn, i);
+      return false;
+    }
+  }
+  uint64_t elems = mul_sat(mul_sat(n[0], n[1]), mul_sat(n[2], n[3]));
+  if (elems > arch_buffer_words(arch)) {
+    snprintf(msg, msg_size, "%s: moves %llu elements, more than the buffer holds", mn,
+             (unsigned long long)elems);
+    return false;
+  }
+  uint64_t lo0 = isa_get(w, FLD_DMA_LO0), hi0 = isa_get(w, FLD_DMA_HI0);
+  uint64_t lo1 = isa_get(w, FLD_DMA_LO1), hi1 = isa_get(w, FLD_DMA_HI1);
+  if (hi0 == 0)
+    hi0 = n[0];
+  if (hi1 == 0)
+    hi1 = n[1];
+  if (lo0 > hi0 || hi0 > n[0] || lo1 > hi1 || hi1 > n[1]) {
+    snprintf(msg, msg_size, "%s: valid window [%llu,%llu) x [%llu,%llu) is not inside the box "
+             "%llu x %llu", mn, (unsigned long long)lo0, (unsigned long long)hi0,
+             (unsigned long long)lo1, (unsigned long long)hi1, (unsigned long long)n[0],
+             (unsigned long long)n[1]);
+    return false;
+  }
+  uint64_t ss1 = isa_get(w, FLD_DMA_SS1), ss2 = isa_get(w, FLD_DMA_SS2),
+           ss3 = isa_get(w, FLD_DMA_SS3);
+  uint64_t sram = isa_get(w, FLD_DMA_SRAM);
+  uint64_t sram_hi = add_sat(add_sat(box_end(sram, n[1], ss1, n[0], 1), mul_sat(n[2] - 1, ss2)),
+                             mul_sat(n[3] - 1, ss3));
+  if (!in_buffer(arch, "sram", sram, sram_hi, msg, msg_size, mn))
+    return false;
+
+  uint64_t valid = (hi0 - lo0) * (hi1 - lo1) * n[2] * n[3];
+  uint64_t dram = isa_get(w, FLD_DMA_DRAM);
+  if (dram % 4 != 0) {
+    snprintf(msg, msg_size, "%s: DRAM address %llu is not 4-byte aligned", mn,
+             (unsigned long long)dram);
+    return false;
+  }
+  if (valid > 0) {
+    uint64_t ds1 = isa_get(w, FLD_DMA_DS1), ds2 = isa_get(w, FLD_DMA_DS2),
+             ds3 = isa_get(w, FLD_DMA_DS3);
+    uint64_t last = add_sat(add_sat(box_end(0, hi1 - lo1, ds1, hi0 - lo0, 1),
+                                    mul_sat(n[2] - 1, ds2)),
+                            mul_sat(n[3] - 1, ds3));
+    uint64_t end = add_sat(dram, add_sat(mul_sat(last, 4), 4)); /* one past the last byte */
+    const EbinTensor *home = NULL;
+    for (size_t i = 0; i < bin->tensor_count && !home; i++) {
+      const EbinTensor *t = &bin->tensors[i];
+      if (dram >= t->dram_offset && dram < t->dram_offset + ebin_tensor_elems(t) * 4)
+        home = t;
+    }
+    if (!home) {
+      snprintf(msg, msg_size, "%s: DRAM address %llu is not inside any tensor", mn,
+               (unsigned long long)dram);
+      return false;
+    }
+    uint64_t home_end = home->dram_offset + ebin_tensor_elems(home) * 4;
+    if (end > home_end) {
+      snprintf(msg, msg_size, "%s: DRAM bytes %llu..%llu run past the end of tensor '%s' (%llu)",
+               mn, (unsigned long long)dram, (unsigned long long)(end - 1), home->name,
+               (unsigned long long)home_end);
+      return false;
+    }
+  }
+  d->dram_bytes = valid * 4;
+  d->busy = valid ? (uint64_t)ceil((double)d->dram_bytes / arch->dram_bytes_per_cycle - 1e-9) : 1;
+  if (d->busy == 0)
+    d->busy = 1;
+  d->latency = valid ? arch->dram_latency : 0;
+  if (d->op->kind == K_LOAD) {
+    d->wr_lo = sram;
+    d->wr_hi = sram_hi;
+    d->buf_wr_bytes = elems * 4;
+  } else {
+    add_read(d, sram, sram_hi);
+    d->buf_rd_bytes = valid * 4;
+  }
+  return true;
+}
+
+static bool decode_mm(const uint32_t *w, const Arch *arch, Decoded *d, char *msg,
+                      size_t msg_size) {
+  const char *mn = d->op->mnemonic;
+  uint64_t m = isa_get(w, FLD_MM_M), k = isa_get(w, FLD_MM_K), n = isa_get(w, FLD_MM_N);
+  uint64_t words = arch_buffer_words(arch);
+  if (m == 0 || k == 0 || n == 0) {
+    snprintf(msg, msg_size, "%s: m, k and n must be at least 1 (m=%llu k=%llu n=%llu)", mn,
+             (unsigned long long)m, (unsigned long long)k, (unsigned long long)n);
+    return false;
+  }
+  if (mul_sat(m, k) > words || mul_sat(k, n) > words || mul_sat(m, n) > words) {
+    snprintf(msg, msg_size, "%s: an operand of %llux%llux%llu is larger than the buffer", mn,
+             (unsigned long long)m, (unsigned long long)k, (unsigned long long)n);
+    return false;
+  }
+  uint64_t a = isa_get(w, FLD_MM_A), lda = isa_get(w, FLD_MM_LDA);
+  uint64_t b = isa_get(w, FLD_MM_B), ldb = isa_get(w, FLD_MM_LDB);
+  uint64_t c = isa_get(w, FLD_MM_C), ldc = isa_get(w, FLD_MM_LDC);
+  bool ta = isa_get(w, FLD_MM_TA), tb = isa_get(w, FLD_MM_TB), acc = isa_get(w, FLD_MM_ACC);
+  uint64_t a_hi = ta ? box_end(a, k, lda, m, 1) : box_end(a, m, lda, k, 1);
+  uint64_t b_hi = tb ? box_end(b, n, ldb, k, 1) : box_end(b, k, ldb, n, 1);
+  uint64_t c_hi = box_end(c, m, ldc, n, 1);
+  if (!in_buffer(arch, "a", a, a_hi, msg, msg_size, mn) ||
+      !in_buffer(arch, "b", b, b_hi, msg, msg_size, mn) ||
+      !in_buffer(arch, "c", c, c_hi, msg, msg_size, mn))
+    return false;
+  add_read(d, a, a_hi);
+  add_read(d, b, b_hi);
+  if (acc)
+    add_read(d, c, c_hi);
+  d->wr_lo = c;
+  d->wr_hi = c_hi;
+  uint64_t col_passes = ceil_div(n, arch->mx_cols);
+  uint64_t passes = ceil_div(k, arch->mx_rows) * col_passes;
+  d->busy = passes * (m > arch->mx_rows ? m : arch->mx_rows);
+  d->latency = arch->mx_latency;
+  d->macs = m * k * n;
+  d->buf_rd_bytes = 4 * (m * k * col_passes + k * n + (acc ? m * n : 0));
+  d->buf_wr_bytes = 4 * m * n;
+  return true;
+}
+
+static bool decode_vec(const uint32_t *w, const Arch *arch, Decoded *d, char *msg,
+                       size_t msg_size) {
+  const IsaOp *op = d->op;
+  const char *mn = op->mnemonic;
+  uint64_t rows = isa_get(w, FLD_V_ROWS), cols = isa_get(w, FLD_V_COLS);
+  if (rows == 0 || cols == 0) {
+    snprintf(msg, msg_size, "%s: rows and cols must be at least 1", mn);
+    return false;
+  }
+  uint64_t elems = mul_sat(rows, cols);
+  if (elems > arch_buffer_words(arch)) {
+    snprintf(msg, msg_size, "%s: %llu elements, more than the buffer holds", mn,
+             (unsigned long long)elems);
+    return false;
+  }
+  uint64_t dst = isa_get(w, FLD_V_D);
+  uint64_t d_hi = op->kind == K_REDUCE ? box_end(dst, rows, isa_get(w, FLD_V_DRS), 1, 0)
+                                       : box_end(dst, rows, isa_get(w, FLD_V_DRS), cols,
+                                                 isa_get(w, FLD_V_DCS));
+  if (!in_buffer(arch, "d", dst, d_hi, msg, msg_size, mn))
+    return false;
+  d->wr_lo = dst;
+  d->wr_hi = d_hi;
+  static const IsaFieldId src[3][3] = {{FLD_V_A, FLD_V_ARS, FLD_V_ACS},
+                                       {FLD_V_B, FLD_V_BRS, FLD_V_BCS},
+                                       {FLD_V_C, FLD_V_CRS, FLD_V_CCS}};
+  static const char *src_name[3] = {"a", "b", "c"};
+  unsigned nsrc = 0;
+  switch (op->kind) {
+  case K_UNARY:
+  case K_REDUCE:
+    nsrc = 1;
+    break;
+  case K_BINARY:
+    nsrc = isa_get(w, FLD_V_IMMF) ? 1 : 2;
+    break;
+  case K_SELECT:
+    nsrc = 3;
+    break;
+  default:
+    nsrc = 0;
+  }
+  uint64_t banks[3];
+  for (unsigned i = 0; i < nsrc; i++) {
+    uint64_t lo = isa_get(w, src[i][0]);
+    uint64_t hi = box_end(lo, rows, isa_get(w, src[i][1]), cols, isa_get(w, src[i][2]));
+    if (!in_buffer(arch, src_name[i], lo, hi, msg, msg_size, mn))
+      return false;
+    add_read(d, lo, hi);
+    banks[i] = lo / arch_bank_words(arch);
+  }
+  bool acc = op->kind == K_REDUCE && isa_get(w, FLD_V_ACC);
+  if (acc)
+    add_read(d, dst, d_hi); /* the old d; fits: at most 3 reads otherwise unused */
+  bool conflict = false;
+  for (unsigned i = 0; i < nsrc; i++)
+    for (unsigned j = i + 1; j < nsrc; j++)
+      conflict |= banks[i] == banks[j];
+  uint64_t beats = rows * ceil_div(cols, arch->vec_lanes);
+  if (op->special) {
+    d->busy = beats * arch->vec_special_cycles;
+    d->latency = arch->vec_special_latency;
+    d->special_elems = elems;
+  } else {
+    d->busy = beats;
+    d->latency = arch->vec_latency;
+    d->vec_elems = elems;
+  }
+  if (conflict)
+    d->busy *= 2;
+  uint64_t out = op->kind == K_REDUCE ? rows : elems;
+  d->buf_rd_bytes = 4 * (nsrc * elems + (acc ? rows : 0));
+  d->buf_wr_bytes = 4 * out;
+  return true;
+}
+
+static bool decode_scan(const uint32_t *w, const Arch *arch, Decoded *d, char *msg,
+                        size_t msg_size) {
+  const char *mn = d->op->mnemonic;
+  uint64_t t = isa_get(w, FLD_S_T), c = isa_get(w, FLD_S_C);
+  if (t == 0 || c == 0) {
+    snprintf(msg, msg_size, "%s: t and c must be at least 1", mn);
+    return false;
+  }
+  if (mul_sat(t, c) > arch_buffer_words(arch)) {
+    snprintf(msg, msg_size, "%s: %llux%llu steps, more than the buffer holds", mn,
+             (unsigned long long)t, (unsigned long long)c);
+    return false;
+  }
+  uint64_t a = isa_get(w, FLD_S_A), b = isa_get(w, FLD_S_B), y = isa_get(w, FLD_S_Y),
+           h = isa_get(w, FLD_S_H);
+  uint64_t a_hi = box_end(a, t, isa_get(w, FLD_S_ARS), c, 1);
+  uint64_t b_hi = box_end(b, t, isa_get(w, FLD_S_BRS), c, 1);
+  uint64_t y_hi = box_end(y, t, isa_get(w, FLD_S_YRS), c, 1);
+  uint64_t h_hi = box_end(h, 1, 0, c, 1);
+  if (!in_buffer(arch, "a", a, a_hi, msg, msg_size, mn) ||
+      !in_buffer(arch, "b", b, b_hi, msg, msg_size, mn) ||
+      !in_buffer(arch, "y", y, y_hi, msg, msg_size, mn) ||
+      !in_buffer(arch, "h", h, h_hi, msg, msg_size, mn))
+    return false;
+  if (!(y_hi < h || h_hi < y)) {
+    snprintf(msg, msg_size, "%s: the output y and the state h overlap", mn);
+    return false;
+  }
+  add_read(d, a, a_hi);
+  add_read(d, b, b_hi);
+  if (!isa_get(w, FLD_S_INIT))
+    add_read(d, h, h_hi);
+  /* y and h are written; the write box covers both. */
+  d->wr_lo = y < h ? y : h;
+  d->wr_hi = y_hi > h_hi ? y_hi : h_hi;
+  uint64_t groups = ceil_div(c, arch->scan_lanes);
+  d->busy = t * (groups > arch->scan_latency ? groups : arch->scan_latency);
+  d->latency = 0;
+  d->scan_steps = t * c;
+  d->buf_rd_bytes = 4 * (2 * t * c + (isa_get(w, FLD_S_INIT) ? 0 : c));
+  d->buf_wr_bytes = 4 * (t * c + c);
+  return true;
+}
+
+bool sim_decode(const uint32_t *words, const Arch *arch, const Ebin *bin, Decoded *d, char *msg,
+                size_t msg_size) {
+  memset(d, 0, sizeof *d);
+  if (!isa_check_encoding(words, msg, msg_size))
+    return false;
+  d->op = isa_op_by_opcode(isa_get(words, FLD_OPCODE));
+  d->unit = (uint8_t)d->op->unit;
+  d->wait = (uint8_t)isa_get(words, FLD_WAIT);
+  d->signal = (uint8_t)isa_get(words, FLD_SIGNAL);
+  d->wr_lo = 1;
+  d->wr_hi = 0; /* empty until set */
+  switch (d->op->format) {
+  case FMT_DMA:
+    return decode_dma(words, arch, bin, d, msg, msg_size);
+  case FMT_MM:
+    return decode_mm(words, arch, d, msg, msg_size);
+  case FMT_VEC:
+    return decode_vec(words, arch, d, msg, msg_size);
+  case FMT_SCAN:
+    return decode_scan(words, arch, d, msg, msg_size);
+  }
+  return false;
+}
+
+bool sim_check(const Ebin *bin, const Arch *arch, char *msg, size_t msg_size) {
+  if (bin->dram_bytes > arch->dram_capacity) {
+    snprintf(msg, msg_size, "the binary's DRAM image (%llu bytes) exceeds the architecture's "
+             "dram.capacity_bytes (%llu)", (unsigned long long)bin->dram_bytes,
+             (unsigned long long)arch->dram_capacity);
+    return false;
+  }
+  for (size_t i = 0; i < bin->instr_count; i++) {
+    Decoded d;
+    char why[300];
+    if (!sim_decode(bin->code + i * ISA_WORDS, arch, bin, &d, why, sizeof why)) {
+      snprintf(msg, msg_size, "instruction %zu: %s", i, why);
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,228 @@
+/* make bench, CPU rows: for each workload at a realistic size, the JIT's
+ * compile time, and its run time against the same cascade written as plain C
+ * loops compiled by gcc -O3 -march=native, measured side by side in one run
+ * (runs alternate) as medians; for the matmul, OpenBLAS sgemm too.
+ * Timings are printed, never asserted. */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/llvm/cpu.h"
+#include "frontend/frontend.h"
+#include "ref_loops.h"
+
+enum { RUNS = 5, COMPILES = 3 };
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+typedef struct Bench {
+  const Cascade *c;
+  float **jit; /* one buffer per tensor, for the JIT code */
+  float **ref; /* the same for the reference loops */
+} Bench;
+
+static float *tensor(const Bench *b, float **set, const char *name) {
+  Tensor *t = cascade_find_tensor(b->c, name);
+  if (!t) {
+    fprintf(stderr, "bench: no tensor '%s'\n", name);
+    exit(1);
+  }
+  return set[t->id];
+}
+
+static int dim(const Bench *b, const char *name, int d) {
+  return (int)cascade_find_tensor(b->c, name)->dims[d];
+}
+
+static void run_matmul(const Bench *b, float **s) {
+  ref_matmul(tensor(b, s, "A"), tensor(b, s, "B"), tensor(b, s, "C"), dim(b, "A", 0),
+             dim(b, "A", 1), dim(b, "B", 1));
+}
+
+static void run_softmax(const Bench *b, float **s) {
+  ref_softmax(tensor(b, s, "x"), tensor(b, s, "y"), tensor(b, s, "mx"), tensor(b, s, "e"),
+              tensor(b, s, "den"), dim(b, "x", 0), dim(b, "x", 1));
+}
+
+static void run_rmsnorm(const Bench *b, float **s) {
+  ref_rmsnorm(tensor(b, s, "x"), tensor(b, s, "w"), tensor(b, s, "y"), tensor(b, s, "ms"),
+              tensor(b, s, "inv"), dim(b, "x", 0), dim(b, "x", 1));
+}
+
+static void run_mamba(const Bench *b, float **s) {
+  ref_mamba_scan(tensor(b, s, "u"), tensor(b, s, "dt"), tensor(b, s, "Bm"), tensor(b, s, "Cm"),
+                 tensor(b, s, "A"), tensor(b, s, "Dskip"), tensor(b, s, "y"), tensor(b, s, "dA"),
+                 tensor(b, s, "dBu"), tensor(b, s, "h"), dim(b, "u", 0), dim(b, "u", 1),
+                 dim(b, "A", 1));
+}
+
+typedef struct Workload {
+  const char *name;
+  const char *model;
+  const char *size;
+  Define defs[3];
+  int ndefs;
+  void (*ref)(const Bench *b, float **set);
+  double flops; /* for the matmul's GFLOPS */
+} Workload;
+
+static const Workload workloads[] = {
+    {"matmul", "examples/matmul.ein", "512x512x512", {{"M", 512}, {"K", 512}, {"N", 512}}, 3,
+     run_matmul, 2.0 * 512 * 512 * 512},
+    {"softmax", "examples/softmax.ein", "2048x768", {{"R", 2048}, {"C", 768}}, 2, run_softmax, 0},
+    {"rmsnorm", "examples/rmsnorm.ein", "2048x768", {{"T", 2048}, {"D", 768}}, 2, run_rmsnorm, 0},
+    {"mamba_scan", "examples/mamba_scan.ein", "L=2048 E=1536 N=16",
+     {{"L", 2048}, {"E", 1536}, {"N", 16}}, 3, run_mamba, 0},
+};
+
+/* Deterministic values in [-0.5, 0.5): sane for every workload (the scan's
+ * exp(dt*A) stays near 1, so nothing overflows or goes denormal). */
+static void fill(float *p, int64_t n, uint64_t seed) {
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (int64_t i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    p[i] = (float)((double)(s >> 40) / (double)(1ull << 24)) - 0.5f;
+  }
+}
+
+static float **alloc_set(const Cascade *c) {
+  float **set = calloc((size_t)c->ntensors, sizeof *set);
+  for (int i = 0; i < c->ntensors; i++) {
+    int64_t n = tensor_elements(c->tensors[i]);
+    set[i] = aligned_alloc(64, (size_t)((n * 4 + 63) / 64 * 64));
+    if (c->tensors[i]->role == ROLE_INPUT || c->tensors[i]->role == ROLE_PARAM)
+      fill(set[i], n, (uint64_t)i + 1);
+    else
+      memset(set[i], 0, (size_t)n * 4);
+  }
+  return set;
+}
+
+static void free_set(const Cascade *c, float **set) {
+  for (int i = 0; i < c->ntensors; i++)
+    free(set[i]);
+  free(set);
+}
+
+/* The largest difference over outputs, relative to the output's magnitude. */
+static double max_rel_diff(const Cascade *c, float **a, float **b) {
+  double worst = 0;
+  for (int i = 0; i < c->ntensors; i++) {
+    if (c->tensors[i]->role != ROLE_OUTPUT)
+      continue;
+    int64_t n = tensor_elements(c->tensors[i]);
+    double scale = 1e-30, diff = 0;
+    for (int64_t j = 0; j < n; j++) {
+      scale = fmax(scale, fabs(b[i][j]));
+      diff = fmax(diff, fabs((double)a[i][j] - b[i][j]));
+    }
+    worst = fmax(worst, diff / scale);
+  }
+  return worst;
+}
+
+static bool bench_one(const Workload *w, const char *srcdir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", srcdir, w->model);
+  Arena arena;
+  arena_init(&arena);
+  Diag diag;
+  diag_init(&diag, stderr);
+  Cascade *c = frontend_compile_file(path, w->defs, w->ndefs, &arena, &diag);
+  if (!c)
+    return false;
+  LoopProgram *p = lower_trivial(c, &arena);
+  double compile[COMPILES];
+  CpuJit *jit = NULL;
+  for (int i = 0; i < COMPILES; i++) {
+    char *error = NULL;
+    double t0 = now_s();
+    CpuJit *j = cpu_jit(p, w->name, NULL, &error);
+    compile[i] = now_s() - t0;
+    if (!j) {
+      fprintf(stderr, "bench: %s: %s\n", w->name, error);
+      free(error);
+      return false;
+    }
+    if (jit)
+      cpu_jit_free(jit);
+    jit = j;
+  }
+  CpuRunFn run = cpu_jit_entry(jit);
+  Bench b = {c, alloc_set(c), alloc_set(c)};
+  double t_jit[RUNS], t_ref[RUNS], t_blas[RUNS];
+  /* One warm-up each, then alternate so both see the same machine state. */
+  run(b.jit);
+  w->ref(&b, b.ref);
+  for (int i = 0; i < RUNS; i++) {
+    double t0 = now_s();
+    run(b.jit);
+    double t1 = now_s();
+    w->ref(&b, b.ref);
+    double t2 = now_s();
+    t_jit[i] = t1 - t0;
+    t_ref[i] = t2 - t1;
+  }
+  double diff = max_rel_diff(c, b.jit, b.ref);
+  double jit_ms = 1e3 * median(t_jit, RUNS), ref_ms = 1e3 * median(t_ref, RUNS);
+  printf("| %-10s | %-18s | %10.1f | %9.2f | %9.2f | %8.2f | %.1e |", w->name, w->size,
+         1e3 * median(compile, COMPILES), jit_ms, ref_ms, ref_ms / jit_ms, diff);
+  if (w->flops > 0) {
+    float *A = tensor(&b, b.ref, "A"), *B = tensor(&b, b.ref, "B"), *C = tensor(&b, b.ref, "C");
+    int M = dim(&b, "A", 0), K = dim(&b, "A", 1), N = dim(&b, "B", 1);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, A, K, B, N, 0, C, N);
+    for (int i = 0; i < RUNS; i++) {
+      double t0 = now_s();
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, A, K, B, N, 0, C, N);
+      t_blas[i] = now_s() - t0;
+    }
+    double blas_ms = 1e3 * median(t_blas, RUNS);
+    printf(" einc %.1f GFLOPS = %.0f%% of OpenBLAS sgemm (%.1f GFLOPS, %.2f ms)",
+           w->flops / jit_ms * 1e-6, 100.0 * blas_ms / jit_ms, w->flops / blas_ms * 1e-6,
+           blas_ms);
+  }
+  printf("\n");
+  fflush(stdout);
+  free_set(c, b.jit);
+  free_set(c, b.ref);
+  cpu_jit_free(jit);
+  arena_free(&arena);
+  return true;
+}
+
+int main(int argc, char **argv) {
+  const char *srcdir = argc > 1 ? argv[1] : ".";
+  const char *only = argc > 2 ? argv[2] : NULL;
+  printf("CPU backend: LLVM JIT (default<O3>, host CPU) vs the same cascade as C loops\n"
+         "built with gcc -O3 -march=native; medians of %d alternating runs, compile time\n"
+         "median of %d; 'diff' = max |jit - ref| / max |ref| over outputs.\n"
+         "OpenBLAS threads: %s (OPENBLAS_NUM_THREADS); the JIT code is single-threaded.\n\n",
+         RUNS, COMPILES, getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS")
+                                                          : "its default");
+  printf("| workload   | size               | compile ms | einc ms   | gcc ms    | gcc/einc | diff    |\n"
+         "|------------|--------------------|------------|-----------|-----------|----------|---------|\n");
+  bool ok = true;
+  for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+    if (!only || strcmp(only, workloads[i].name) == 0)
+      ok &= bench_one(&workloads[i], srcdir);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,22 @@
+# make bench: benchmarks print tables; they never pass or fail on timings.
+EXTRA_PROGRAMS += tests/bench/bench_cpu
+tests_bench_bench_cpu_SOURCES = tests/bench/bench_cpu.c tests/bench/ref_loops.h
+tests_bench_bench_cpu_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)
+tests_bench_bench_cpu_LDFLAGS = $(AM_LDFLAGS) $(LLVM_LDFLAGS)
+tests_bench_bench_cpu_LDADD = tests/bench/ref_loops.$(OBJEXT) libeinccpu.a libeincpasses.a \
+	libeincfront.a libeincir.a libeincrt.a $(LLVM_LIBS) -lopenblas -ldl -lm
+EXTRA_DIST += tests/bench/ref_loops.c
+CLEANFILES += tests/bench/ref_loops.$(OBJEXT) $(EXTRA_PROGRAMS)
+
+# The reference loops are built the way the issue asks, gcc -O3 -march=native,
+# whatever CFLAGS the project itself uses.
+tests/bench/ref_loops.$(OBJEXT): $(srcdir)/tests/bench/ref_loops.c $(srcdir)/tests/bench/ref_loops.h
+	@$(MKDIR_P) tests/bench
+	$(AM_V_CC)gcc -std=c11 -O3 -march=native -c -o $@ $(srcdir)/tests/bench/ref_loops.c
+
+bench-cpu: tests/bench/bench_cpu$(EXEEXT)
+	@echo "command: make bench-cpu  (tests/bench/bench_cpu $(abs_top_srcdir))"
+	@tests/bench/bench_cpu$(EXEEXT) $(abs_top_srcdir)
+
+bench: bench-cpu
+.PHONY: bench bench-cpu

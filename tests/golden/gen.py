@@ -1,0 +1,367 @@
+#!/usr/bin/python3
+"""Writes the golden fixtures: inputs and NumPy-computed expected outputs.
+
+Each case is a .ein program (an example or a program under programs/) with a
+reference written here by hand in NumPy, independent of einc. The references
+compute in float64 from float32 inputs; the expected outputs are stored as
+float32. Layout, for a case NAME:
+
+    tests/golden/NAME/in/TENSOR.npy     every input and param
+    tests/golden/NAME/out/TENSOR.npy    every output
+    tests/golden/cases.txt              one line per case: NAME MODEL [-D ...]
+
+Run it with Debian's NumPy (apt-get install python3-numpy):
+    /usr/bin/python3 tests/golden/gen.py
+The test suite itself only reads the committed files.
+"""
+import os
+import shutil
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+
+
+def uniform(rng, shape, lo=-1.0, hi=1.0):
+    return rng.uniform(lo, hi, size=shape).astype(np.float32)
+
+
+def shifted(x, k, axis):
+    """x read at index i - k along axis, zero outside (k may be negative)."""
+    out = np.zeros_like(x)
+    n = x.shape[axis]
+    src = [slice(None)] * x.ndim
+    dst = [slice(None)] * x.ndim
+    if k >= 0:
+        dst[axis] = slice(k, n)
+        src[axis] = slice(0, max(n - k, 0))
+    else:
+        dst[axis] = slice(0, max(n + k, 0))
+        src[axis] = slice(-k, n)
+    out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def silu(x):
+    return x * sigmoid(x)
+
+
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def gelu(x):
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x ** 3)))
+
+
+# ---- the examples ------------------------------------------------------------------
+
+
+def matmul(rng):
+    A, B = uniform(rng, (64, 48)), uniform(rng, (48, 32))
+    return {"A": A, "B": B}, {"C": A.astype(np.float64) @ B}
+
+
+def softmax(rng):
+    x = uniform(rng, (32, 64), -4, 4)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return {"x": x}, {"y": e / e.sum(axis=1, keepdims=True)}
+
+
+def rmsnorm(rng):
+    x, w = uniform(rng, (16, 64)), uniform(rng, (64,))
+    x64 = x.astype(np.float64)
+    inv = 1.0 / np.sqrt((x64 * x64).sum(axis=1) / 64 + 1e-5)
+    return {"x": x, "w": w}, {"y": x64 * inv[:, None] * w}
+
+
+def causal_conv(x, w):
+    """xc[l, e] = sum_k x[l - k, e] * w[e, k]."""
+    return sum(shifted(x, k, 0) * w[:, k] for k in range(w.shape[1]))
+
+
+def conv1d_silu(rng):
+    x, w, b = uniform(rng, (64, 32)), uniform(rng, (32, 4)), uniform(rng, (32,))
+    xc = causal_conv(x.astype(np.float64), w) + b
+    return {"x": x, "w": w, "b": b}, {"y": silu(xc)}
+
+
+def selective_scan(u, dt, A, Bm, Cm, D):
+    L, E = u.shape
+    h = np.zeros((E, A.shape[1]))
+    y = np.zeros((L, E))
+    for l in range(L):
+        h = np.exp(dt[l][:, None] * A) * h + (dt[l][:, None] * Bm[l][None, :] * u[l][:, None])
+        y[l] = h @ Cm[l] + D * u[l]
+    return y
+
+
+def mamba_scan(rng):
+    ins = {
+        "u": uniform(rng, (64, 32)),
+        "dt": uniform(rng, (64, 32), 0.0, 0.5),
+        "Bm": uniform(rng, (64, 16)),
+        "Cm": uniform(rng, (64, 16)),
+        "A": uniform(rng, (32, 16), -1.0, -0.05),
+        "Dskip": uniform(rng, (32,)),
+    }
+    f = {k: v.astype(np.float64) for k, v in ins.items()}
+    y = selective_scan(f["u"], f["dt"], f["A"], f["Bm"], f["Cm"], f["Dskip"])
+    return ins, {"y": y}
+
+
+def mamba1_layer(rng):
+    L, D, E, N, R, K = 64, 32, 64, 16, 2, 4
+    s = 0.3
+    ins = {
+        "hs": uniform(rng, (L, D)),
+        "Win_x": uniform(rng, (D, E), -s, s),
+        "Win_z": uniform(rng, (D, E), -s, s),
+        "conv_w": uniform(rng, (E, K), -0.5, 0.5),
+        "conv_b": uniform(rng, (E,), -0.1, 0.1),
+        "Wx_dt": uniform(rng, (E, R), -s, s),
+        "Wx_B": uniform(rng, (E, N), -s, s),
+        "Wx_C": uniform(rng, (E, N), -s, s),
+        "Wdt": uniform(rng, (R, E), -s, s),
+        "dt_bias": uniform(rng, (E,), -3.0, -1.0),
+        "A_log": uniform(rng, (E, N), -1.0, 1.0),
+        "Dskip": uniform(rng, (E,)),
+        "Wout": uniform(rng, (E, D), -s, s),
+    }
+    f = {k: v.astype(np.float64) for k, v in ins.items()}
+    x = f["hs"] @ f["Win_x"]
+    z = f["hs"] @ f["Win_z"]
+    xc = silu(causal_conv(x, f["conv_w"]) + f["conv_b"])
+    dt = softplus((xc @ f["Wx_dt"]) @ f["Wdt"] + f["dt_bias"])
+    Bm, Cm = xc @ f["Wx_B"], xc @ f["Wx_C"]
+    A = -np.exp(f["A_log"])
+    y = selective_scan(xc, dt, A, Bm, Cm, f["Dskip"])
+    out = (y * silu(z)) @ f["Wout"]
+    return ins, {"out": out}
+
+
+def mamba2_ssd(rng):
+    L, H, P, N = 64, 4, 16, 16
+    ins = {
+        "x": uniform(rng, (L, H, P)),
+        "dt_raw": uniform(rng, (L, H)),
+        "Bm": uniform(rng, (L, N)),
+        "Cm": uniform(rng, (L, N)),
+        "dt_bias": uniform(rng, (H,), -2.0, 0.0),
+        "A_log": uniform(rng, (H,), -1.0, 1.0),
+        "Dskip": uniform(rng, (H,)),
+    }
+    f = {k: v.astype(np.float64) for k, v in ins.items()}
+    dt = softplus(f["dt_raw"] + f["dt_bias"])
+    decay = np.exp(-dt * np.exp(f["A_log"]))
+    s = np.zeros((H, P, N))
+    y = np.zeros((L, H, P))
+    for l in range(L):
+        s = decay[l][:, None, None] * s + (
+            dt[l][:, None, None] * f["Bm"][l][None, None, :] * f["x"][l][:, :, None])
+        y[l] = s @ f["Cm"][l] + f["Dskip"][:, None] * f["x"][l]
+    return ins, {"y": y}
+
+
+def attention(rng):
+    T, Dh = 64, 32
+    q, k, v = uniform(rng, (T, Dh)), uniform(rng, (T, Dh)), uniform(rng, (T, Dh))
+    s = (q.astype(np.float64) @ k.T) / np.sqrt(Dh)
+    s = np.where(np.tril(np.ones((T, T), bool)), s, -np.inf)
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    return {"q": q, "k": k, "v": v}, {"o": (p @ v) / p.sum(axis=1, keepdims=True)}
+
+
+def long_conv(f, x):
+    """sum_t f[t, d] * x[l - t, d] over t in [0, L)."""
+    return sum(shifted(x, t, 0) * f[t] for t in range(f.shape[0]))
+
+
+def hyena(rng):
+    L, D = 64, 32
+    s = 0.3
+    ins = {"u": uniform(rng, (L, D))}
+    for name in ("Wv", "Wx1", "Wx2"):
+        ins[name] = uniform(rng, (D, D), -s, s)
+    ins["f1"] = uniform(rng, (L, D), -0.2, 0.2)
+    ins["f2"] = uniform(rng, (L, D), -0.2, 0.2)
+    ins["b1"] = uniform(rng, (D,))
+    ins["b2"] = uniform(rng, (D,))
+    ins["Wout"] = uniform(rng, (D, D), -s, s)
+    f = {k: v.astype(np.float64) for k, v in ins.items()}
+    v = f["u"] @ f["Wv"]
+    x1, x2 = f["u"] @ f["Wx1"], f["u"] @ f["Wx2"]
+    z1 = x1 * (long_conv(f["f1"], v) + f["b1"] * v)
+    z2 = x2 * (long_conv(f["f2"], z1) + f["b2"] * z1)
+    return ins, {"y": z2 @ f["Wout"]}
+
+
+def dft_matrices(N):
+    k = np.arange(N)[:, None]
+    n = np.arange(N)[None, :]
+    ang = 6.283185307179586 * k * n / N
+    return np.cos(ang), np.sin(ang)
+
+
+def dft(rng):
+    x = uniform(rng, (32, 8))
+    c, s = dft_matrices(32)
+    return {"x": x}, {"re": c @ x, "im": -(s @ x)}
+
+
+# ---- programs covering the language ---------------------------------------------------------
+
+
+def lets_and_div(rng):
+    x = uniform(rng, (3, 4))
+    y = x.reshape(12).astype(np.float64)
+    z = (y + np.roll(y, -1)).reshape(3, 4)
+    return {"x": x}, {"y": y, "z": z, "k": np.array([-4.0, 1.0])}
+
+
+def scalars(rng):
+    x, s = uniform(rng, (16,)), uniform(rng, ())
+    total = x.astype(np.float64).sum() * s
+    return {"x": x, "s": s}, {"total": np.array(total), "scaled": x * total / 16}
+
+
+def padding(rng):
+    x = uniform(rng, (10,)).astype(np.float64)
+
+    def at(i):
+        return x[i] if 0 <= i < 10 else 0.0
+
+    y = np.array([at(l - 2) + 10 * at(l + 3) for l in range(10)])
+    w = np.array([at((l - 3) // 2) - at(l * 2 - 5) for l in range(10)])
+    return {"x": x.astype(np.float32)}, {"y": y, "w": w}
+
+
+def implicit_sums(rng):
+    x, W, b, u = uniform(rng, (3, 5)), uniform(rng, (5, 4)), uniform(rng, (4,)), uniform(rng, (5, 4))
+    x64, W64, b64, u64 = (a.astype(np.float64) for a in (x, W, b, u))
+    t = x64 @ W64 + b64
+    s2 = (x64 @ W64).sum(axis=1) * 0.5
+    nest = x64 @ (u64 + (W64 @ b64)[:, None])
+    mx = np.maximum(x64, b64[np.arange(5) % 4][None, :]).sum(axis=1)
+    return {"x": x, "W": W, "b": b, "u": u}, {"t": t, "s2": s2, "nest": nest, "mx": mx}
+
+
+def reductions(rng):
+    x = uniform(rng, (4, 5, 3))
+    x64 = x.astype(np.float64)
+    s = x64.sum(axis=(1, 2))
+    return {"x": x}, {
+        "s": s,
+        "mx": x64.max(axis=1),
+        "mn": x64.min(axis=(0, 2)),
+        "pr": np.prod(1 + 0.1 * x64[:, 0, :], axis=1),
+        "bc": np.repeat(s[:, None], 5, axis=1),
+    }
+
+
+def selects(rng):
+    T = 6
+    a, v = uniform(rng, (T, T)), uniform(rng, (T,))
+    a64, v64 = a.astype(np.float64), v.astype(np.float64)
+    i, j = np.meshgrid(np.arange(T), np.arange(T), indexing="ij")
+    masked = np.where(j <= i, np.exp(a64), 0.0).sum(axis=1)
+    cond = ((i < 2) | (j >= 4)) & ~(i == j)
+    logic = np.where(cond, a64, np.where(i != j, -1.0, 2.5))
+    with np.errstate(invalid="ignore"):
+        safe = np.where(v64 > 0, np.log(np.abs(v64)), 0.0)
+    return {"a": a, "v": v}, {"masked": masked, "logic": logic, "safe": safe}
+
+
+def index_values(rng):
+    x = uniform(rng, (8, 3))
+    n, e = np.meshgrid(np.arange(8), np.arange(3), indexing="ij")
+    c, s = dft_matrices(8)
+    return {"x": x}, {"ramp": n * 10 + e + x, "re": c @ x, "im": -(s @ x)}
+
+
+def recurrences(rng):
+    L, E = 12, 3
+    a, b, h0 = uniform(rng, (L, E)), uniform(rng, (L, E)), uniform(rng, (E,))
+    a64, b64, h064 = (t.astype(np.float64) for t in (a, b, h0))
+    h = np.zeros((L, E))
+    prev = h064
+    for l in range(L):
+        prev = a64[l] * prev + b64[l]
+        h[l] = prev
+    f = np.zeros(L)
+    for l in range(L):
+        f1 = f[l - 1] if l >= 1 else 1.0
+        f2 = f[l - 2] if l >= 2 else 1.0
+        f[l] = 0.5 * f1 + 0.25 * f2 + b64[l, 0]
+    g = np.zeros((L, E))
+    for l in range(L):
+        g[l] = 0.9 * (g[l - 3] if l >= 3 else 0.0) + a64[l]
+    c = np.zeros((E, L))
+    for l in range(L):
+        c[:, l] = (c[:, l - 1] if l >= 1 else h064 * 2) * 0.5 + b64[l]
+    return {"a": a, "b": b, "h0": h0}, {"h": h, "f": f, "g": g, "c": c}
+
+
+def functions(rng):
+    x, p = uniform(rng, (32,), -3, 3), uniform(rng, (32,), 0.1, 4)
+    x64, p64 = x.astype(np.float64), p.astype(np.float64)
+    return {"x": x, "p": p}, {
+        "y_exp": np.exp(x64), "y_log": np.log(p64), "y_sqrt": np.sqrt(p64),
+        "y_rsqrt": 1 / np.sqrt(p64), "y_sigmoid": sigmoid(x64), "y_silu": silu(x64),
+        "y_softplus": softplus(x64 * 30), "y_tanh": np.tanh(x64),
+        "y_relu": np.maximum(x64, 0), "y_sin": np.sin(x64), "y_cos": np.cos(x64),
+        "y_gelu": gelu(x64), "y_abs": np.abs(x64), "y_max": np.maximum(x64, 0.25),
+        "y_min": np.minimum(x64, -0.25), "y_pow": p64 ** 1.5,
+        "y_arith": -x64 / p64 - (x64 - 1) * 2,
+    }
+
+
+CASES = [
+    ("matmul", "examples/matmul.ein", matmul),
+    ("softmax", "examples/softmax.ein", softmax),
+    ("rmsnorm", "examples/rmsnorm.ein", rmsnorm),
+    ("conv1d_silu", "examples/conv1d_silu.ein", conv1d_silu),
+    ("mamba_scan", "examples/mamba_scan.ein", mamba_scan),
+    ("mamba1_layer", "examples/mamba1_layer.ein", mamba1_layer),
+    ("mamba2_ssd", "examples/mamba2_ssd.ein", mamba2_ssd),
+    ("attention", "examples/attention.ein", attention),
+    ("hyena", "examples/hyena.ein", hyena),
+    ("dft", "examples/dft.ein", dft),
+    ("lets_and_div", "tests/golden/programs/lets_and_div.ein", lets_and_div),
+    ("scalars", "tests/golden/programs/scalars.ein", scalars),
+    ("padding", "tests/golden/programs/padding.ein", padding),
+    ("implicit_sums", "tests/golden/programs/implicit_sums.ein", implicit_sums),
+    ("reductions", "tests/golden/programs/reductions.ein", reductions),
+    ("selects", "tests/golden/programs/selects.ein", selects),
+    ("index_values", "tests/golden/programs/index_values.ein", index_values),
+    ("recurrences", "tests/golden/programs/recurrences.ein", recurrences),
+    ("functions", "tests/golden/programs/functions.ein", functions),
+]
+
+
+def main():
+    with open(os.path.join(HERE, "cases.txt"), "w") as manifest:
+        manifest.write("# NAME MODEL (written by gen.py)\n")
+        for i, (name, model, ref) in enumerate(CASES):
+            rng = np.random.default_rng(1000 + i)
+            ins, outs = ref(rng)
+            case = os.path.join(HERE, name)
+            shutil.rmtree(case, ignore_errors=True)
+            os.makedirs(os.path.join(case, "in"))
+            os.makedirs(os.path.join(case, "out"))
+            for t, v in ins.items():
+                np.save(os.path.join(case, "in", t + ".npy"), np.asarray(v, dtype=np.float32))
+            for t, v in outs.items():
+                np.save(os.path.join(case, "out", t + ".npy"), np.asarray(v, dtype=np.float32))
+            manifest.write("%s %s\n" % (name, model))
+    print("wrote %d cases under %s" % (len(CASES), os.path.relpath(HERE, TOP)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

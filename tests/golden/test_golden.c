@@ -1,0 +1,289 @@
+/* Golden tests of the CPU backend: for every case in tests/golden/cases.txt,
+ * `einc run MODEL --input ... --outdir TMP` must reproduce each NumPy-computed
+ * output in CASE/out/ within the tolerance
+ *     |got - expected| <= ATOL * max(1, max|expected|) + RTOL * |expected|
+ * with RTOL = 1e-4 and ATOL = 1e-5: binary32 arithmetic, reassociated sums
+ * and libm/libmvec functions against a float64 reference. Also: bad .npy
+ * inputs and shape mismatches are rejected with a message and exit 1. */
+#define _GNU_SOURCE /* memmem */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/npy.h"
+
+#define RTOL 1e-4
+#define ATOL 1e-5
+
+static const char *env_or(const char *name, const char *fallback) {
+  const char *v = getenv(name);
+  return v && *v ? v : fallback;
+}
+
+typedef struct Case {
+  char name[64];
+  char model[256];
+} Case;
+
+static Case cases[64];
+static int ncases;
+
+static void load_cases(void) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/golden/cases.txt", env_or("SRCDIR", "."));
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "cannot read %s\n", path);
+    exit(1);
+  }
+  char line[512];
+  while (fgets(line, sizeof line, f) && ncases < 64) {
+    if (line[0] == '#')
+      continue;
+    if (sscanf(line, "%63s %255s", cases[ncases].name, cases[ncases].model) == 2)
+      ncases++;
+  }
+  fclose(f);
+}
+
+/* The .npy file names in dir, sorted; returns how many. */
+static int npy_names(const char *dir, char names[][128], int max) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  if (!d)
+    return 0;
+  struct dirent *ent;
+  while ((ent = readdir(d)) && n < max) {
+    size_t len = strlen(ent->d_name);
+    if (len > 4 && strcmp(ent->d_name + len - 4, ".npy") == 0 && len < 128)
+      strcpy(names[n++], ent->d_name);
+  }
+  closedir(d);
+  qsort(names, (size_t)n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+  return n;
+}
+
+/* Runs a shell command; returns its exit status, stderr kept in err_path. */
+static int run(const char *cmd) {
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *make_tmpdir(void) {
+  char *dir = strdup("/tmp/einc-golden-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  return dir;
+}
+
+static void remove_tmpdir(const char *dir) {
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  (void)!system(cmd);
+}
+
+static void compare(const char *case_name, const char *expected_path, const char *got_path) {
+  NpyArray e, g;
+  char msg[512];
+  ck_assert_msg(npy_read(expected_path, &e, msg, sizeof msg), "%s: %s", expected_path, msg);
+  ck_assert_msg(npy_read(got_path, &g, msg, sizeof msg), "%s: %s", got_path, msg);
+  ck_assert_uint_eq(e.rank, g.rank);
+  for (uint32_t d = 0; d < e.rank; d++)
+    ck_assert_uint_eq(e.dims[d], g.dims[d]);
+  double scale = 1.0;
+  for (uint64_t i = 0; i < e.count; i++)
+    scale = fmax(scale, fabs(e.data[i]));
+  for (uint64_t i = 0; i < e.count; i++) {
+    double diff = fabs((double)g.data[i] - e.data[i]);
+    ck_assert_msg(diff <= ATOL * scale + RTOL * fabs(e.data[i]),
+                  "%s: %s[%llu] = %.9g, expected %.9g (tolerance %.3g)", case_name, got_path,
+                  (unsigned long long)i, g.data[i], e.data[i],
+                  ATOL * scale + RTOL * fabs(e.data[i]));
+  }
+  npy_free(&e);
+  npy_free(&g);
+}
+
+START_TEST(golden_case) {
+  const Case *c = &cases[_i];
+  const char *src = env_or("SRCDIR", ".");
+  char in_dir[4096], out_dir[4096];
+  snprintf(in_dir, sizeof in_dir, "%s/tests/golden/%s/in", src, c->name);
+  snprintf(out_dir, sizeof out_dir, "%s/tests/golden/%s/out", src, c->name);
+  char *tmp = make_tmpdir();
+  static char names[64][128];
+  int n = npy_names(in_dir, names, 64);
+  ck_assert_int_gt(n, 0);
+  size_t cap = 8192 + (size_t)n * 4300;
+  char *cmd = malloc(cap);
+  int len = snprintf(cmd, cap, "'%s' run '%s/%s' --outdir '%s'", env_or("EINC", "./einc"), src,
+                     c->model, tmp);
+  for (int i = 0; i < n; i++) {
+    names[i][strlen(names[i]) - 4] = '\0';
+    len += snprintf(cmd + len, cap - (size_t)len, " --input '%s=%s/%s.npy'", names[i], in_dir,
+                    names[i]);
+  }
+  snprintf(cmd + len, cap - (size_t)len, " 2>'%s/stderr'", tmp);
+  ck_assert_int_eq(run(cmd), 0);
+  free(cmd);
+  n = npy_names(out_dir, names, 64);
+  ck_assert_int_gt(n, 0);
+  for (int i = 0; i < n; i++) {
+    char e[8448], g[8448];
+    snprintf(e, sizeof e, "%s/%s", out_dir, names[i]);
+    snprintf(g, sizeof g, "%s/%s", tmp, names[i]);
+    compare(c->name, e, g);
+  }
+  remove_tmpdir(tmp);
+  free(tmp);
+}
+END_TEST
+
+/* einc run with one input replaced; returns the exit status, stderr in *err. */
+static int run_matmul_with(const char *input_arg, char **err) {
+  const char *src = env_or("SRCDIR", ".");
+  char *tmp = make_tmpdir();
+  char cmd[16384];
+  snprintf(cmd, sizeof cmd,
+           "'%s' run '%s/examples/matmul.ein' --outdir '%s' %s 2>'%s/stderr' >/dev/null",
+           env_or("EINC", "./einc"), src, tmp, input_arg, tmp);
+  int status = run(cmd);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/stderr", tmp);
+  FILE *f = fopen(path, "r");
+  *err = calloc(1, 4096);
+  if (f) {
+    size_t got = fread(*err, 1, 4095, f);
+    (*err)[got] = '\0';
+    fclose(f);
+  }
+  /* Nothing may be left behind by a rejected run. */
+  snprintf(path, sizeof path, "%s/C.npy", tmp);
+  if (status != 0)
+    ck_assert_msg(access(path, F_OK) != 0, "a rejected run wrote %s", path);
+  remove_tmpdir(tmp);
+  free(tmp);
+  return status;
+}
+
+static char *write_temp_file(const void *data, size_t n) {
+  char *path = strdup("/tmp/einc-npy-XXXXXX");
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
+  close(fd);
+  return path;
+}
+
+START_TEST(rejects_shape_mismatch) {
+  /* B is declared [48, 32]; give it A's [64, 48]. */
+  char arg[4300], *err;
+  snprintf(arg, sizeof arg, "--input B=%s/tests/golden/matmul/in/A.npy", env_or("SRCDIR", "."));
+  ck_assert_int_eq(run_matmul_with(arg, &err), 1);
+  ck_assert_msg(strstr(err, "einc: --input B=") != NULL, "stderr: %s", err);
+  ck_assert_msg(strstr(err, "64") && strstr(err, "48") && strstr(err, "32"),
+                "the message should name both shapes: %s", err);
+  free(err);
+}
+END_TEST
+
+START_TEST(rejects_bad_npy_files) {
+  /* Start from a valid [48, 32] file and break it three ways. */
+  uint64_t dims[2] = {48, 32};
+  float *zeros = calloc(48 * 32, sizeof *zeros);
+  size_t len;
+  uint8_t *valid = npy_serialize(2, dims, zeros, &len);
+  uint8_t *wrong_dtype = malloc(len);
+  memcpy(wrong_dtype, valid, len);
+  char *descr = memmem(wrong_dtype, len, "<f4", 3);
+  ck_assert_ptr_nonnull(descr);
+  descr[2] = '8';
+  static const char garbage[] = "this is not a numpy file at all";
+  const struct {
+    const void *data;
+    size_t n;
+  } bad[] = {{garbage, sizeof garbage - 1}, {valid, len - 100}, {wrong_dtype, len}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char *path = write_temp_file(bad[i].data, bad[i].n);
+    char arg[4300], *err;
+    snprintf(arg, sizeof arg, "--input B=%s", path);
+    ck_assert_int_eq(run_matmul_with(arg, &err), 1);
+    ck_assert_msg(strncmp(err, "einc: --input B=", 16) == 0, "case %zu: %s", i, err);
+    free(err);
+    unlink(path);
+    free(path);
+  }
+  free(valid);
+  free(wrong_dtype);
+  free(zeros);
+}
+END_TEST
+
+START_TEST(rejects_unknown_input_and_missing_file) {
+  char *err, expected[4300];
+  ck_assert_int_eq(run_matmul_with("--input nope=x.npy", &err), 1);
+  snprintf(expected, sizeof expected,
+           "einc: --input nope=x.npy: %s/examples/matmul.ein has no input or param 'nope'\n",
+           env_or("SRCDIR", "."));
+  ck_assert_str_eq(err, expected);
+  free(err);
+  ck_assert_int_eq(run_matmul_with("--input A=/nonexistent/A.npy", &err), 1);
+  ck_assert_msg(strncmp(err, "einc: --input A=/nonexistent/A.npy: ", 36) == 0, "%s", err);
+  free(err);
+}
+END_TEST
+
+START_TEST(seeded_inputs_are_deterministic) {
+  /* Same seed, same outputs; another seed, other outputs. */
+  const char *src = env_or("SRCDIR", ".");
+  char *dirs[3];
+  const char *seeds[3] = {"7", "7", "8"};
+  for (int i = 0; i < 3; i++) {
+    dirs[i] = make_tmpdir();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/examples/softmax.ein' --seed %s --outdir '%s' 2>/dev/null",
+             env_or("EINC", "./einc"), src, seeds[i], dirs[i]);
+    ck_assert_int_eq(run(cmd), 0);
+  }
+  NpyArray a[3];
+  char msg[512];
+  for (int i = 0; i < 3; i++) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/y.npy", dirs[i]);
+    ck_assert_msg(npy_read(path, &a[i], msg, sizeof msg), "%s", msg);
+  }
+  ck_assert_int_eq(memcmp(a[0].data, a[1].data, a[0].count * 4), 0);
+  ck_assert_int_ne(memcmp(a[0].data, a[2].data, a[0].count * 4), 0);
+  for (int i = 0; i < 3; i++) {
+    npy_free(&a[i]);
+    remove_tmpdir(dirs[i]);
+    free(dirs[i]);
+  }
+}
+END_TEST
+
+int main(void) {
+  load_cases();
+  Suite *s = suite_create("golden");
+  TCase *tc = tcase_create("cases");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, golden_case, 0, ncases);
+  suite_add_tcase(s, tc);
+  TCase *bad = tcase_create("bad inputs");
+  tcase_set_timeout(bad, 60);
+  tcase_add_test(bad, rejects_shape_mismatch);
+  tcase_add_test(bad, rejects_bad_npy_files);
+  tcase_add_test(bad, rejects_unknown_input_and_missing_file);
+  tcase_add_test(bad, seeded_inputs_are_deterministic);
+  suite_add_tcase(s, bad);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+/* Helpers the frontend and CLI tests share: files, paths, strings. */
+#ifndef EINC_TESTUTIL_H
+#define EINC_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The whole file as a NUL-terminated malloc'ed buffer (its length in *len if
+ * len is not NULL), or NULL if it cannot be read. */
+char *read_whole_file(const char *path, size_t *len);
+
+/* A malloc'ed printf. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+char *str_printf(const char *fmt, ...);
+
+/* $SRCDIR, the top source directory (set by make check), else ".". */
+const char *test_srcdir(void);
+
+/* The names (not paths) of the files in dir that end in suffix, sorted;
+ * *n is their number. NULL-terminated; free with free_names. */
+char **list_files(const char *dir, const char *suffix, int *n);
+void free_names(char **names);
+
+/* How many times c occurs in s. */
+int count_char(const char *s, char c);
+
+#endif
