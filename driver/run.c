@@ -100,17 +100,40 @@ static bool write_output(const Options *o, const Tensor *t, const float *buf) {
   return true;
 }
 
+/* Each buffer is followed by a guard of known bytes, checked after the run:
+ * generated code writing past a tensor is a compiler bug that must not pass
+ * unnoticed (ASan does not see into JIT code). */
+enum { GUARD_BYTES = 64, GUARD_BYTE = 0xA5 };
+
+static size_t buffer_bytes(const Tensor *t) {
+  return (size_t)((tensor_elements(t) * 4 + 63) / 64 * 64);
+}
+
+static bool guards_intact(const Cascade *c, float **bufs) {
+  for (int i = 0; i < c->ntensors; i++) {
+    const unsigned char *g = (const unsigned char *)bufs[i] + buffer_bytes(c->tensors[i]);
+    for (int j = 0; j < GUARD_BYTES; j++)
+      if (g[j] != GUARD_BYTE) {
+        fprintf(stderr, "einc: internal error: the generated code wrote past tensor '%s'\n",
+                c->tensors[i]->name);
+        return false;
+      }
+  }
+  return true;
+}
+
 static float **alloc_tensors(const Cascade *c) {
   float **bufs = calloc((size_t)c->ntensors + 1, sizeof *bufs);
   for (int i = 0; i < c->ntensors; i++) {
-    size_t bytes = (size_t)((tensor_elements(c->tensors[i]) * 4 + 63) / 64 * 64);
-    bufs[i] = aligned_alloc(64, bytes);
+    size_t bytes = buffer_bytes(c->tensors[i]);
+    bufs[i] = aligned_alloc(64, bytes + GUARD_BYTES);
     if (!bufs[i]) {
       fprintf(stderr, "einc: out of memory for tensor '%s' (%zu bytes)\n", c->tensors[i]->name,
               bytes);
       return bufs;
     }
     memset(bufs[i], 0, bytes);
+    memset((char *)bufs[i] + bytes, GUARD_BYTE, GUARD_BYTES);
   }
   return bufs;
 }
@@ -149,7 +172,7 @@ static int run_cascade(const Options *o, const Cascade *c, Arena *arena) {
   double t0 = now_s();
   cpu_jit_entry(jit)(bufs);
   double run_s = now_s() - t0;
-  int status = 0;
+  int status = guards_intact(c, bufs) ? 0 : EXIT_REJECTED;
   int written = 0;
   for (int i = 0; i < c->ntensors && status == 0; i++)
     if (c->tensors[i]->role == ROLE_OUTPUT) {

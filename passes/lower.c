@@ -222,6 +222,131 @@ static Index **lhs_index(Lower *L) {
   return index;
 }
 
+/* ---- register blocking ------------------------------------------------------------ */
+
+static bool index_mentions(const Index *ix, int var) {
+  if (!ix)
+    return false;
+  if (ix->kind == IX_VAR)
+    return ix->var == var;
+  return index_mentions(ix->lhs, var) || index_mentions(ix->rhs, var);
+}
+
+/* ix with var replaced by U*var + u; unchanged subtrees are shared. */
+static Index *subst_index(Lower *L, Index *ix, int var, int64_t U, int64_t u) {
+  if (!index_mentions(ix, var))
+    return ix;
+  Index *r = arena_alloc(L->arena, sizeof *r);
+  if (ix->kind == IX_VAR) {
+    Index *k = arena_alloc(L->arena, sizeof *k), *v = arena_alloc(L->arena, sizeof *v),
+          *c = arena_alloc(L->arena, sizeof *c), *mul = arena_alloc(L->arena, sizeof *mul);
+    *k = (Index){.kind = IX_CONST, .value = U};
+    *v = (Index){.kind = IX_VAR, .var = var};
+    *c = (Index){.kind = IX_CONST, .value = u};
+    *mul = (Index){.kind = IX_MUL, .lhs = k, .rhs = v};
+    *r = (Index){.kind = IX_ADD, .lhs = mul, .rhs = c};
+    return r;
+  }
+  *r = *ix;
+  r->lhs = ix->lhs ? subst_index(L, ix->lhs, var, U, u) : NULL;
+  r->rhs = ix->rhs ? subst_index(L, ix->rhs, var, U, u) : NULL;
+  return r;
+}
+
+static Index **subst_indices(Lower *L, Index **index, int rank, int var, int64_t U, int64_t u) {
+  Index **r = arena_alloc(L->arena, sizeof *r * (rank + 1));
+  for (int i = 0; i < rank; i++)
+    r[i] = subst_index(L, index[i], var, U, u);
+  return r;
+}
+
+static LExpr *subst_lexpr(Lower *L, const LExpr *x, int var, int64_t U, int64_t u) {
+  LExpr *r = new_lexpr(L, x->kind);
+  *r = *x;
+  if (x->kind == LX_LOAD) {
+    r->index = subst_indices(L, x->index, x->buf->rank, var, U, u);
+    r->in_bounds = false; /* decided again in code generation, over the new ranges */
+    if (x->pad)
+      r->pad = subst_lexpr(L, x->pad, var, U, u);
+  }
+  if (x->kind == LX_VAR && x->var == var) {
+    /* var as a number: U*var + u */
+    LExpr *mul = new_lexpr(L, LX_BINARY), *add = new_lexpr(L, LX_BINARY);
+    *mul = (LExpr){.kind = LX_BINARY, .op = OP_MUL, .nargs = 2};
+    mul->arg[0] = lconst(L, (double)U);
+    mul->arg[1] = r;
+    *add = (LExpr){.kind = LX_BINARY, .op = OP_ADD, .nargs = 2};
+    add->arg[0] = mul;
+    add->arg[1] = lconst(L, (double)u);
+    return add;
+  }
+  for (int i = 0; i < x->nargs; i++)
+    r->arg[i] = subst_lexpr(L, x->arg[i], var, U, u);
+  return r;
+}
+
+/* How U copies of an update's value combine into one update. */
+static LExpr *combine(Lower *L, Update upd, LExpr *a, LExpr *b) {
+  LExpr *x = new_lexpr(L, upd == UPD_MAX || upd == UPD_MIN ? LX_CALL : LX_BINARY);
+  x->nargs = 2;
+  x->op = upd == UPD_MUL ? OP_MUL : OP_ADD;
+  x->func = upd == UPD_MAX ? FN_MAX : FN_MIN;
+  x->arg[0] = a;
+  x->arg[1] = b;
+  return x;
+}
+
+/* Unrolls the loop over `var` by U into the innermost body: each store that
+ * writes through var becomes U stores; each that reduces over it becomes one
+ * update of the U values combined. */
+static LNode *jam(Lower *L, LNode *stores, int var, int64_t U) {
+  Block b = {0};
+  for (LNode *s = stores; s; s = s->next) {
+    bool writes = false;
+    for (int i = 0; i < s->buf->rank; i++)
+      writes |= index_mentions(s->index[i], var);
+    if (writes) {
+      for (int64_t u = 0; u < U; u++)
+        append(&b, store(L, s->buf, subst_indices(L, s->index, s->buf->rank, var, U, u), -1,
+                         s->update, subst_lexpr(L, s->value, var, U, u)));
+    } else {
+      LExpr *v = subst_lexpr(L, s->value, var, U, 0);
+      for (int64_t u = 1; u < U; u++)
+        v = combine(L, s->update, v, subst_lexpr(L, s->value, var, U, u));
+      append(&b, store(L, s->buf, s->index, -1, s->update, v));
+    }
+  }
+  return b.first;
+}
+
+/* Register blocking for an accumulate-in-place nest whose innermost body is
+ * one store: the two loops around the innermost one are unrolled by 4 and
+ * jammed, so each vector of the innermost (unit-stride) loop feeds 16
+ * multiply-adds from registers instead of one (a 4x4 block of the matmul). */
+static void block_for_registers(Lower *L, LNode *outer, int depth) {
+  enum { U = 4 };
+  LNode *loops[16];
+  int n = 0;
+  for (LNode *x = outer; x && x->kind == LN_LOOP && n < 16; x = x->body) {
+    if (x->next)
+      return; /* not a perfect nest */
+    loops[n++] = x;
+  }
+  if (n != depth || n < 2)
+    return;
+  LNode *inner = loops[n - 1];
+  for (LNode *s = inner->body; s; s = s->next)
+    if (s->kind != LN_STORE || !s->buf)
+      return;
+  for (int i = n - 2; i >= 0 && i >= n - 3; i--) {
+    LNode *loop = loops[i];
+    if (loop->extent % U != 0 || loop->extent < 2 * U)
+      continue;
+    inner->body = jam(L, inner->body, loop->var, U);
+    loop->extent /= U;
+  }
+}
+
 static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
   const Einsum *e = L->e;
   const Expr *r = e->rhs;
@@ -233,7 +358,9 @@ static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
   Block inner = {0};
   LExpr *body = lower_expr(L, r->arg[0], &inner);
   append(&inner, store(L, out, index, -1, reduce_update[r->reduce], body));
-  append(&b, nest(L, order, n, inner.first));
+  LNode *main_nest = nest(L, order, n, inner.first);
+  block_for_registers(L, main_nest, n);
+  append(&b, main_nest);
   return b.first;
 }
 

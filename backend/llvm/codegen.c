@@ -438,7 +438,10 @@ static void gen_loop_piece(Gen *g, const LNode *n, int64_t from, int64_t to) {
  * each piece reads either plainly or not at all (l = 0 of a recurrence, the
  * first K-1 steps of a causal convolution): no per-element test remains. */
 static void gen_loop(Gen *g, const LNode *n) {
-  int64_t lo = g->var_lo[n->var], hi = g->var_hi[n->var];
+  int64_t saved_lo = g->var_lo[n->var], saved_hi = g->var_hi[n->var];
+  int64_t lo = 0, hi = n->extent - 1;
+  g->var_lo[n->var] = lo;
+  g->var_hi[n->var] = hi;
   LLVMValueRef saved = g->var_val[n->var];
   Cuts cuts = {{0}, 0, false};
   cuts_in_nodes(g, n->body, n->var, &cuts);
@@ -451,8 +454,8 @@ static void gen_loop(Gen *g, const LNode *n) {
     gen_loop_piece(g, n, from, to);
     from = to;
   }
-  g->var_lo[n->var] = lo;
-  g->var_hi[n->var] = hi;
+  g->var_lo[n->var] = saved_lo;
+  g->var_hi[n->var] = saved_hi;
   g->var_val[n->var] = saved;
 }
 

@@ -267,6 +267,80 @@ START_TEST(seeded_inputs_are_deterministic) {
 }
 END_TEST
 
+/* einc compile --target cpu: the object links into a C program through the
+ * generated header, and computes the matmul of the header's convention. */
+static const char driver_c[] =
+    "#include <math.h>\n"
+    "#include <stdio.h>\n"
+    "#include <stdlib.h>\n"
+    "#include \"mm.h\"\n"
+    "int main(void) {\n"
+    "  static float A[64 * 48], B[48 * 32], C[64 * 32];\n"
+    "  for (int i = 0; i < 64 * 48; i++) A[i] = sinf((float)i);\n"
+    "  for (int i = 0; i < 48 * 32; i++) B[i] = cosf(0.3f * (float)i);\n"
+    "  void *ws = aligned_alloc(64, mm_WORKSPACE_BYTES + 64);\n"
+    "  mm(A, B, C, ws);\n"
+    "  double worst = 0;\n"
+    "  for (int m = 0; m < 64; m++)\n"
+    "    for (int n = 0; n < 32; n++) {\n"
+    "      double s = 0;\n"
+    "      for (int k = 0; k < 48; k++) s += (double)A[m * 48 + k] * B[k * 32 + n];\n"
+    "      worst = fmax(worst, fabs(s - C[m * 32 + n]));\n"
+    "    }\n"
+    "  printf(\"%.3g\\n\", worst);\n"
+    "  free(ws);\n"
+    "  return worst < 1e-4 ? 0 : 3;\n"
+    "}\n";
+
+START_TEST(compiled_object_links_into_c) {
+  char *tmp = make_tmpdir();
+  char cmd[16384], path[4200];
+  snprintf(cmd, sizeof cmd, "'%s' compile '%s/examples/matmul.ein' --target cpu --name mm -o '%s/mm.o'",
+           env_or("EINC", "./einc"), env_or("SRCDIR", "."), tmp);
+  ck_assert_int_eq(run(cmd), 0);
+  snprintf(path, sizeof path, "%s/main.c", tmp);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(driver_c, f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && cc -std=c11 -O1 -o main main.c mm.o -lm -lmvec && ./main > result.txt", tmp);
+  ck_assert_int_eq(run(cmd), 0);
+  snprintf(path, sizeof path, "%s/mm.h", tmp);
+  FILE *h = fopen(path, "r");
+  ck_assert_ptr_nonnull(h);
+  char text[8192];
+  size_t got = fread(text, 1, sizeof text - 1, h);
+  text[got] = '\0';
+  fclose(h);
+  ck_assert_ptr_nonnull(strstr(text, "void mm(const float *A, const float *B, float *C, void *workspace);"));
+  ck_assert_ptr_nonnull(strstr(text, "void mm_run(float **tensors);"));
+  remove_tmpdir(tmp);
+  free(tmp);
+}
+END_TEST
+
+START_TEST(compile_writes_ll_and_s) {
+  char *tmp = make_tmpdir();
+  char cmd[16384];
+  snprintf(cmd, sizeof cmd,
+           "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.ll' && "
+           "grep -q '^define void @softmax_run(ptr' '%s/sm.ll' && "
+           "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.s' && "
+           "grep -q 'softmax_run:' '%s/sm.s' && test -f '%s/sm.h'",
+           env_or("EINC", "./einc"), env_or("SRCDIR", "."), tmp, tmp, env_or("EINC", "./einc"),
+           env_or("SRCDIR", "."), tmp, tmp, tmp);
+  ck_assert_int_eq(run(cmd), 0);
+  /* An unknown suffix is a usage error, and nothing is written. */
+  snprintf(cmd, sizeof cmd,
+           "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.exe' 2>/dev/null",
+           env_or("EINC", "./einc"), env_or("SRCDIR", "."), tmp);
+  ck_assert_int_eq(run(cmd), 2);
+  remove_tmpdir(tmp);
+  free(tmp);
+}
+END_TEST
+
 int main(void) {
   load_cases();
   Suite *s = suite_create("golden");
@@ -281,6 +355,11 @@ int main(void) {
   tcase_add_test(bad, rejects_unknown_input_and_missing_file);
   tcase_add_test(bad, seeded_inputs_are_deterministic);
   suite_add_tcase(s, bad);
+  TCase *compile = tcase_create("compile");
+  tcase_set_timeout(compile, 120);
+  tcase_add_test(compile, compiled_object_links_into_c);
+  tcase_add_test(compile, compile_writes_ll_and_s);
+  suite_add_tcase(s, compile);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
