@@ -424,9 +424,19 @@ static void verify_variables(Verifier *v) {
     if (e->vars[i].extent < 1)
       fail(v, v->loc, "variable '%s' has extent %lld; extents are at least 1", e->vars[i].name,
            (long long)e->vars[i].extent);
-    for (int j = 0; j < i; j++)
-      if (e->vars[j].name && strcmp(e->vars[j].name, e->vars[i].name) == 0) {
-        fail(v, v->loc, "two variables are named '%s'", e->vars[i].name);
+  }
+  /* Each explicit reduction binds fresh variables, so two sibling sum(k: ...)
+   * share a name; a left-hand variable's name is unique, or the text form
+   * would not read back to the same variables. */
+  int nlhs = e->out && e->lhs ? e->out->rank : 0;
+  for (int i = 0; i < nlhs; i++) {
+    int a = e->lhs[i];
+    if (a < 0 || a >= e->nvars || !e->vars[a].name)
+      continue;
+    for (int j = 0; j < e->nvars; j++)
+      if (j != a && e->vars[j].name && strcmp(e->vars[j].name, e->vars[a].name) == 0) {
+        fail(v, v->loc, "two variables are named '%s', one of them on the left-hand side",
+             e->vars[a].name);
         break;
       }
   }

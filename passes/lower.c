@@ -319,6 +319,23 @@ static LNode *jam(Lower *L, LNode *stores, int var, int64_t U) {
   return b.first;
 }
 
+/* After blocking, a load's range is known again from the nest's loops. */
+static void refresh_bounds(Lower *L, LExpr *x, const int64_t *lo, const int64_t *hi) {
+  for (int i = 0; i < x->nargs; i++)
+    refresh_bounds(L, x->arg[i], lo, hi);
+  if (x->kind != LX_LOAD)
+    return;
+  if (x->pad)
+    refresh_bounds(L, x->pad, lo, hi);
+  x->in_bounds = true;
+  for (int d = 0; d < x->buf->rank; d++) {
+    int64_t a, b;
+    index_bounds(x->index[d], lo, hi, &a, &b);
+    if (a < 0 || b >= x->buf->dims[d])
+      x->in_bounds = false;
+  }
+}
+
 /* Register blocking for an accumulate-in-place nest whose innermost body is
  * one store: the two loops around the innermost one are unrolled by 4 and
  * jammed, so each vector of the innermost (unit-stride) loop feeds 16
@@ -345,6 +362,14 @@ static void block_for_registers(Lower *L, LNode *outer, int depth) {
     inner->body = jam(L, inner->body, loop->var, U);
     loop->extent /= U;
   }
+  int64_t *lo = arena_alloc(L->arena, sizeof *lo * (L->e->nvars + 1));
+  int64_t *hi = arena_alloc(L->arena, sizeof *hi * (L->e->nvars + 1));
+  for (int v = 0; v < L->e->nvars; v++)
+    hi[v] = L->e->vars[v].extent - 1;
+  for (int i = 0; i < n; i++)
+    hi[loops[i]->var] = loops[i]->extent - 1;
+  for (LNode *s = inner->body; s; s = s->next)
+    refresh_bounds(L, s->value, lo, hi);
 }
 
 static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {

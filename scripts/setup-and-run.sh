@@ -11,9 +11,28 @@ mkdir -p build
 cd build
 [[ -f Makefile ]] || ../configure --enable-werror >configure.out
 make -j"$(nproc)" >make.out 2>&1 || { cat make.out; exit 1; }
-echo "== einc dump examples/mamba1_layer.ein"
-./einc dump ../examples/mamba1_layer.ein
-echo "== the same cascade as a graph: build/mamba1_layer.dot (render with: dot -Tsvg)"
-./einc dump ../examples/mamba1_layer.ein --format dot -o mamba1_layer.dot
-echo "== einc run (the CPU backend) is not there yet:"
-./einc run ../examples/mamba1_layer.ein || true
+model=../examples/mamba1_layer.ein
+golden=../tests/golden/mamba1_layer
+echo "== einc dump $model  (the Cascade IR)"
+./einc dump "$model"
+echo "== einc dump $model --after lower  (the Loop IR, first kernels)"
+./einc dump "$model" --after lower -o mamba1_layer.loops
+head -40 mamba1_layer.loops
+echo "... (all of it in build/mamba1_layer.loops)"
+echo "== einc run $model --target cpu  (LLVM JIT) on the golden inputs"
+inputs=()
+for f in "$golden"/in/*.npy; do inputs+=(--input "$(basename "$f" .npy)=$f"); done
+mkdir -p out
+./einc run "$model" --target cpu "${inputs[@]}" --outdir out
+echo "== compare with the NumPy reference (tests/golden/gen.py)"
+/usr/bin/python3 - "$golden/out/out.npy" out/out.npy <<'PY'
+import sys
+import numpy as np
+want, got = np.load(sys.argv[1]).astype(np.float64), np.load(sys.argv[2]).astype(np.float64)
+err = np.abs(got - want)
+print("out%s: max abs error %.3g, max |value| %.3g, worst relative to scale %.3g"
+      % (list(got.shape), err.max(), np.abs(want).max(), err.max() / max(1.0, np.abs(want).max())))
+sys.exit(0 if err.max() <= 1e-5 * max(1.0, np.abs(want).max()) + 1e-4 * np.abs(want).max() else 1)
+PY
+echo "== einc run --target accel (the accelerator backend, issue #5):"
+./einc run "$model" --target accel || true
