@@ -322,6 +322,21 @@ def functions(rng):
     }
 
 
+def blocked(rng):
+    x, a, b = uniform(rng, (8, 12, 5)), uniform(rng, (13, 16)), uniform(rng, (16, 9))
+    w = uniform(rng, (12,))
+    x64, w64 = x.astype(np.float64), w.astype(np.float64)[None, :, None]
+    j = np.arange(12)[None, :, None]
+    return {"x": x, "a": a, "b": b, "w": w}, {
+        "smax": x64.max(axis=1),
+        "smin": x64.min(axis=1),
+        "sprod": np.prod(1 + 0.1 * x64, axis=1),
+        "ssum": (x64 * j).sum(axis=1),
+        "spad": (w64 * (shifted(x64, 2, 1) + shifted(x64, -3, 1))).sum(axis=1),
+        "mm": a.astype(np.float64) @ b,
+    }
+
+
 CASES = [
     ("matmul", "examples/matmul.ein", matmul),
     ("softmax", "examples/softmax.ein", softmax),
@@ -342,6 +357,7 @@ CASES = [
     ("index_values", "tests/golden/programs/index_values.ein", index_values),
     ("recurrences", "tests/golden/programs/recurrences.ein", recurrences),
     ("functions", "tests/golden/programs/functions.ein", functions),
+    ("blocked", "tests/golden/programs/blocked.ein", blocked),
 ]
 
 

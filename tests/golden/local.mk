@@ -6,7 +6,7 @@ tests_golden_test_golden_SOURCES = tests/golden/test_golden.c
 tests_golden_test_golden_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -Wno-format-truncation
 tests_golden_test_golden_LDADD = libeincrt.a $(CHECK_LIBS) -lm
 EXTRA_DIST += tests/golden/gen.py tests/golden/cases.txt tests/golden/programs \
-	tests/golden/attention tests/golden/conv1d_silu tests/golden/dft tests/golden/functions \
+	tests/golden/attention tests/golden/blocked tests/golden/conv1d_silu tests/golden/dft tests/golden/functions \
 	tests/golden/hyena tests/golden/implicit_sums tests/golden/index_values \
 	tests/golden/lets_and_div tests/golden/mamba1_layer tests/golden/mamba2_ssd \
 	tests/golden/mamba_scan tests/golden/matmul tests/golden/padding tests/golden/recurrences \
