@@ -49,8 +49,14 @@ typedef struct AstExpr {
   struct AstExpr *args;  /* operands, indices or call arguments, linked by next */
   struct AstExpr *bound; /* AX_CALL with "vars:" before the body */
   bool has_colon;        /* AX_CALL written as name(bound: body) */
+  int depth;             /* of the tree below, this node included */
   struct AstExpr *next;
 } AstExpr;
+
+/* Deeper expressions are an error: analysis and printing recurse on the tree,
+ * and a chain of 100000 `+` would overflow the stack. The parser's own stack
+ * has the same limit for nested parentheses. */
+enum { AST_MAX_DEPTH = 10000 };
 
 typedef enum { AS_LET, AS_DECL, AS_EINSUM } AstStmtKind;
 

@@ -34,6 +34,24 @@ static AstExpr *new_expr(ParseCtx *ctx, AstKind kind, SrcLoc loc) {
   AstExpr *e = arena_alloc(ctx->arena, sizeof *e);
   e->kind = kind;
   e->loc = loc;
+  e->depth = 1;
+  return e;
+}
+
+/* Sets e->depth from its operands; reported once, where it first gets too deep. */
+static AstExpr *deepen(ParseCtx *ctx, AstExpr *e, const AstExpr *list) {
+  int below = 0;
+  for (; list; list = list->next)
+    if (list->depth > below)
+      below = list->depth;
+  e->depth = below + 1;
+  if (e->depth == AST_MAX_DEPTH + 1) {
+    diag_error(ctx->diag, e->loc,
+               "expression is too deep (more than %d nested operations); split it into several "
+               "statements",
+               AST_MAX_DEPTH);
+    ctx->syntax_errors++;
+  }
   return e;
 }
 
@@ -41,7 +59,7 @@ static AstExpr *unary(ParseCtx *ctx, AstOp op, AstExpr *arg, SrcLoc loc) {
   AstExpr *e = new_expr(ctx, AX_UNARY, loc);
   e->op = op;
   e->args = arg;
-  return e;
+  return deepen(ctx, e, arg);
 }
 
 static AstExpr *binary(ParseCtx *ctx, AstOp op, AstExpr *a, AstExpr *b, SrcLoc loc) {
@@ -49,14 +67,14 @@ static AstExpr *binary(ParseCtx *ctx, AstOp op, AstExpr *a, AstExpr *b, SrcLoc l
   e->op = op;
   e->args = a;
   a->next = b;
-  return e;
+  return deepen(ctx, e, a);
 }
 
 static AstExpr *named(ParseCtx *ctx, AstKind kind, const char *name, AstExpr *args, SrcLoc loc) {
   AstExpr *e = new_expr(ctx, kind, loc);
   e->name = name;
   e->args = args;
-  return e;
+  return deepen(ctx, e, args);
 }
 
 static AstStmt *new_stmt(ParseCtx *ctx, AstStmtKind kind, SrcLoc loc) {
@@ -191,7 +209,7 @@ dims_opt:
 
 type_opt:
   %empty       { $$ = NULL; }
-| ':' IDENT    { $$ = $2; }
+| ':' IDENT    { $$ = $2; @$ = @2; } /* messages about the type point at it */
 ;
 
 lhs:
@@ -261,6 +279,9 @@ void yyerror(YYLTYPE *lloc, void *scanner, ParseCtx *ctx, const char *msg) {
   const char *prefix = "syntax error, ";
   if (strncmp(msg, prefix, strlen(prefix)) == 0)
     msg += strlen(prefix);
+  /* The parser's stack is full: parentheses nested past its limit. */
+  if (strcmp(msg, "memory exhausted") == 0)
+    msg = "expression is nested too deeply for the parser; split it into several statements";
   diag_error(ctx->diag, *lloc, "%s", msg);
 }
 

@@ -71,8 +71,9 @@ void sema_note_index_names(Sema *s, const IndexVar *vars, int nvars) {
       continue;
     if (s->nindex_names == s->cap_index_names) {
       int cap = s->cap_index_names ? 2 * s->cap_index_names : 16;
-      s->index_names = arena_grow(s->arena, s->index_names, sizeof *s->index_names * s->nindex_names,
-                                  sizeof *s->index_names * cap);
+      s->index_names =
+          arena_grow(s->arena, s->index_names, sizeof *s->index_names * s->nindex_names,
+                     sizeof *s->index_names * cap);
       s->cap_index_names = cap;
     }
     s->index_names[s->nindex_names++] = vars[v];

@@ -29,8 +29,7 @@ typedef struct Param {
 static const Param params[] = {
     {NULL, "clock_ghz", P_FLOAT, OFF(clock_ghz), 0.001, 100, 1.0, "GHz", "clock frequency"},
     {"matrix", "rows", P_INT, OFF(mx_rows), 1, 1024, 16, "PEs", "MAC array rows (K per pass)"},
-    {"matrix", "cols", P_INT, OFF(mx_cols), 1, 1024, 16, "PEs",
-     "MAC array columns (N per pass)"},
+    {"matrix", "cols", P_INT, OFF(mx_cols), 1, 1024, 16, "PEs", "MAC array columns (N per pass)"},
     {"matrix", "latency", P_INT, OFF(mx_latency), 0, 100000, 32, "cycles",
      "pipeline fill and drain added to each instruction's completion"},
     {"vector", "lanes", P_INT, OFF(vec_lanes), 1, 4096, 16, "lanes", "elements per cycle"},
@@ -49,8 +48,8 @@ static const Param params[] = {
      "bytes/cycle", "sustained bandwidth, shared by loads and stores"},
     {"dram", "latency", P_INT, OFF(dram_latency), 0, 1000000, 100, "cycles",
      "from the end of a transfer's bus time to its completion"},
-    {"dram", "capacity_bytes", P_INT, OFF(dram_capacity), 4096, 68719476736.0, 1073741824,
-     "bytes", "largest DRAM image a binary may use"},
+    {"dram", "capacity_bytes", P_INT, OFF(dram_capacity), 4096, 68719476736.0, 1073741824, "bytes",
+     "largest DRAM image a binary may use"},
     {"tokens", "depth", P_INT, OFF(token_depth), 1, 65536, 8, "tokens",
      "capacity of each queue between two units"},
     {"energy", "dram_pj_per_byte", P_FLOAT, OFF(e_dram_byte), 0, 100000, 31.2, "pJ",
@@ -68,9 +67,7 @@ static const Param params[] = {
 
 #define N_PARAMS (sizeof params / sizeof params[0])
 
-static uint64_t *int_slot(Arch *a, const Param *p) {
-  return (uint64_t *)((char *)a + p->offset);
-}
+static uint64_t *int_slot(Arch *a, const Param *p) { return (uint64_t *)((char *)a + p->offset); }
 static double *float_slot(Arch *a, const Param *p) { return (double *)((char *)a + p->offset); }
 
 void arch_default(Arch *a) {
@@ -139,7 +136,8 @@ typedef struct Reader {
   char *msg;
   size_t msg_size;
   bool seen[N_PARAMS];
-  bool seen_section[N_PARAMS]; /* indexed by a section's first parameter */
+  bool seen_section[N_PARAMS];   /* indexed by a section's first parameter */
+  size_t section_line[N_PARAMS]; /* where that section starts */
   bool seen_name;
 } Reader;
 
@@ -200,8 +198,8 @@ static bool set_value(Reader *r, Arch *a, const Param *p, const yaml_event_t *ev
   snprintf(full, sizeof full, "%s%s%s", p->section ? p->section : "", p->section ? "." : "",
            p->key);
   if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || text[0] == '\0')
-    return fail(r, line, "'%s' must be a %s, not a string", full,
-                p->type == P_INT ? "integer" : "number");
+    return fail(r, line, "'%s' must be %s, not a string", full,
+                p->type == P_INT ? "an integer" : "a number");
   char *end;
   errno = 0;
   double v;
@@ -259,10 +257,10 @@ static bool read_mapping(Reader *r, Arch *a, const char *section) {
       if (r->seen_section[first - params])
         ok = fail(r, line, "duplicate section '%s'", name);
       else if (val.type != YAML_MAPPING_START_EVENT)
-        ok = fail(r, line, "'%s' must be a mapping of keys, found %s", name,
-                  event_what(val.type));
+        ok = fail(r, line, "'%s' must be a mapping of keys, found %s", name, event_what(val.type));
       else {
         r->seen_section[first - params] = true;
+        r->section_line[first - params] = line;
         ok = read_mapping(r, a, name);
       }
     } else if (!section && strcmp(name, "name") == 0) {
@@ -281,8 +279,8 @@ static bool read_mapping(Reader *r, Arch *a, const char *section) {
     } else {
       const Param *p = find_param(section, name);
       if (!p)
-        ok = fail(r, line, "unknown key '%s%s%s'", section ? section : "", section ? "." : "",
-                  name);
+        ok =
+            fail(r, line, "unknown key '%s%s%s'", section ? section : "", section ? "." : "", name);
       else if (r->seen[p - params] && p->section)
         ok = fail(r, line, "duplicate key '%s.%s'", section, name);
       else if (r->seen[p - params])
@@ -330,7 +328,8 @@ bool arch_parse(Arch *a, const char *name, const char *text, size_t len, char *m
   bool ok = expect(&r, YAML_STREAM_START_EVENT, "a YAML stream") &&
             expect(&r, YAML_DOCUMENT_START_EVENT, "a document") &&
             expect(&r, YAML_MAPPING_START_EVENT, "a mapping of sections") &&
-            read_mapping(&r, a, NULL) && expect(&r, YAML_DOCUMENT_END_EVENT, "the end of the document");
+            read_mapping(&r, a, NULL) &&
+            expect(&r, YAML_DOCUMENT_END_EVENT, "the end of the document");
   size_t end_line = r.parser.mark.line + 1;
   if (ok) {
     yaml_event_t ev;
@@ -343,10 +342,18 @@ bool arch_parse(Arch *a, const char *name, const char *text, size_t len, char *m
   }
   if (ok && !r.seen_name)
     ok = fail(&r, end_line, "missing key 'name'");
-  for (size_t i = 0; ok && i < N_PARAMS; i++)
-    if (!r.seen[i])
-      ok = fail(&r, end_line, "missing key '%s%s%s'", params[i].section ? params[i].section : "",
-                params[i].section ? "." : "", params[i].key);
+  for (size_t i = 0; ok && i < N_PARAMS; i++) {
+    if (r.seen[i])
+      continue;
+    /* Point at the section that lacks the key, else at the end. */
+    size_t line = end_line;
+    for (size_t k = 0; k < N_PARAMS; k++)
+      if (params[i].section && params[k].section && r.seen_section[k] &&
+          strcmp(params[k].section, params[i].section) == 0)
+        line = r.section_line[k];
+    ok = fail(&r, line, "missing key '%s%s%s'", params[i].section ? params[i].section : "",
+              params[i].section ? "." : "", params[i].key);
+  }
   if (ok && a->buf_bytes % (a->buf_banks * 4) != 0)
     ok = fail(&r, end_line, "buffer.bytes (%llu) must be a multiple of 4 * buffer.banks",
               (unsigned long long)a->buf_bytes);

@@ -96,8 +96,7 @@ static bool parse_dram(Asm *a, const char *s, uint64_t *v) {
   return true;
 }
 
-static bool field_value(Asm *a, const IsaOp *op, IsaFieldId id, const char *text,
-                        uint32_t *out) {
+static bool field_value(Asm *a, const IsaOp *op, IsaFieldId id, const char *text, uint32_t *out) {
   const IsaField *f = isa_field(id);
   uint64_t v;
   switch (f->kind) {
@@ -421,7 +420,8 @@ void asm_format_instr(const uint32_t *words, const Ebin *b, char *out, size_t ca
 }
 
 void asm_disassemble(const Ebin *b, FILE *f) {
-  fprintf(f, "# einc accelerator binary: format %d, arch hash %016llx, DRAM image %llu bytes, %zu "
+  fprintf(f,
+          "# einc accelerator binary: format %d, arch hash %016llx, DRAM image %llu bytes, %zu "
           "instructions\n",
           EBIN_VERSION, (unsigned long long)b->arch_hash, (unsigned long long)b->dram_bytes,
           b->instr_count);

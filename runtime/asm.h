@@ -16,8 +16,7 @@
 bool asm_assemble(const char *name, const char *text, size_t len, uint64_t arch_hash, Ebin *out,
                   char *msg, size_t msg_size);
 /* The same from a file ("-" is standard input). */
-bool asm_assemble_file(const char *path, uint64_t arch_hash, Ebin *out, char *msg,
-                       size_t msg_size);
+bool asm_assemble_file(const char *path, uint64_t arch_hash, Ebin *out, char *msg, size_t msg_size);
 
 /* One instruction as text; DRAM addresses are named by the tensor that holds
  * them when b is given. */

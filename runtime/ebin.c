@@ -81,9 +81,8 @@ static uint64_t tensor_bytes(uint32_t rank, const uint32_t *dims) {
   return n * 4;
 }
 
-bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank,
-                     const uint32_t *dims, uint64_t at, const float *data, char *msg,
-                     size_t msg_size) {
+bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank, const uint32_t *dims,
+                     uint64_t at, const float *data, char *msg, size_t msg_size) {
   if (!ebin_valid_name(name)) {
     snprintf(msg, msg_size, "bad tensor name '%.80s'", name);
     return false;
@@ -452,13 +451,17 @@ static bool parse_image(const uint8_t *data, size_t len, Ebin *b, char *msg, siz
   uint64_t table_bytes = (uint64_t)ntensors * EBIN_TENSOR_BYTES;
   uint64_t code_bytes = ninstr * ISA_BYTES;
   if (table % 8 != 0 || table < EBIN_HEADER_BYTES || table > len || table_bytes > len - table) {
-    snprintf(msg, msg_size, "truncated or misplaced tensor table (%u entries at offset %llu, file "
-             "is %zu bytes)", ntensors, (unsigned long long)table, len);
+    snprintf(msg, msg_size,
+             "truncated or misplaced tensor table (%u entries at offset %llu, file "
+             "is %zu bytes)",
+             ntensors, (unsigned long long)table, len);
     return false;
   }
   if (code % 8 != 0 || code < EBIN_HEADER_BYTES || code > len || code_bytes > len - code) {
-    snprintf(msg, msg_size, "truncated or misplaced code (%llu instructions at offset %llu, file "
-             "is %zu bytes)", (unsigned long long)ninstr, (unsigned long long)code, len);
+    snprintf(msg, msg_size,
+             "truncated or misplaced code (%llu instructions at offset %llu, file "
+             "is %zu bytes)",
+             (unsigned long long)ninstr, (unsigned long long)code, len);
     return false;
   }
 
@@ -486,7 +489,8 @@ static bool parse_image(const uint8_t *data, size_t len, Ebin *b, char *msg, siz
     if (data_offsets[i])
       ranges[nr++] = (Range){data_offsets[i], data_offsets[i] + bytes, "data", i};
   }
-  ok = ok && unique_names(b, msg, msg_size) && check_disjoint(ranges, nr, b, "file", msg, msg_size) &&
+  ok = ok && unique_names(b, msg, msg_size) &&
+       check_disjoint(ranges, nr, b, "file", msg, msg_size) &&
        check_disjoint(dram, ntensors, b, "DRAM", msg, msg_size);
   for (uint32_t i = 0; ok && i < ntensors; i++) {
     if (!data_offsets[i])

@@ -56,9 +56,8 @@ const EbinTensor *ebin_find_tensor(const Ebin *b, const char *name);
 /* Adds a tensor placed at the next free aligned DRAM offset (or at `at` when
  * at != UINT64_MAX). `data` (copied; params only) may be NULL. Returns false
  * with a message for a bad name, duplicate, rank, dims or placement. */
-bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank,
-                     const uint32_t *dims, uint64_t at, const float *data, char *msg,
-                     size_t msg_size);
+bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank, const uint32_t *dims,
+                     uint64_t at, const float *data, char *msg, size_t msg_size);
 void ebin_add_instr(Ebin *b, const uint32_t *words);
 
 /* The file image: header, tensor table, instructions, embedded data. */

@@ -245,8 +245,11 @@ int main(int argc, char **argv) {
     if (!outfile_commit(&of))
       goto out;
   }
-  if (!quiet)
+  if (!quiet) {
     sim_stats_summary(&st, &arch, stderr);
+    if (timing_only)
+      fprintf(stderr, "  (timing only: no arithmetic, no race check, no outputs written)\n");
+  }
   status = 0;
 out:
   if (trace_open)

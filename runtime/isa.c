@@ -7,7 +7,8 @@
 static const IsaField fields[FLD_COUNT] = {
     [FLD_OPCODE] = {"opcode", 0, 0, 8, FK_UINT, "operation code"},
     [FLD_WAIT] = {"wait", 0, 8, 5, FK_UNITS, "pop one token from each named unit before starting"},
-    [FLD_SIGNAL] = {"signal", 0, 16, 5, FK_UNITS, "push one token to each named unit on completion"},
+    [FLD_SIGNAL] = {"signal", 0, 16, 5, FK_UNITS,
+                    "push one token to each named unit on completion"},
 
     [FLD_DMA_DRAM] = {"dram", 1, 0, 32, FK_UINT, "DRAM byte address of the first valid element"},
     [FLD_DMA_SRAM] = {"sram", 2, 0, 32, FK_UINT, "buffer element address of element (0,0,0,0)"},
@@ -70,20 +71,19 @@ static const IsaField fields[FLD_COUNT] = {
 };
 
 static const IsaFieldId dma_fields[] = {
-    FLD_OPCODE, FLD_WAIT,   FLD_SIGNAL, FLD_DMA_DRAM, FLD_DMA_SRAM, FLD_DMA_N0, FLD_DMA_N1,
-    FLD_DMA_N2, FLD_DMA_N3, FLD_DMA_DS1, FLD_DMA_DS2, FLD_DMA_DS3, FLD_DMA_SS1, FLD_DMA_SS2,
-    FLD_DMA_SS3, FLD_DMA_LO0, FLD_DMA_HI0, FLD_DMA_LO1, FLD_DMA_HI1};
-static const IsaFieldId mm_fields[] = {
-    FLD_OPCODE, FLD_WAIT, FLD_SIGNAL, FLD_MM_ACC, FLD_MM_TA, FLD_MM_TB, FLD_MM_M, FLD_MM_K,
-    FLD_MM_N,   FLD_MM_A, FLD_MM_LDA, FLD_MM_B,   FLD_MM_LDB, FLD_MM_C, FLD_MM_LDC};
-static const IsaFieldId vec_fields[] = {
-    FLD_OPCODE, FLD_WAIT,  FLD_SIGNAL, FLD_V_IMMF, FLD_V_ACC, FLD_V_IMM, FLD_V_ROWS,
-    FLD_V_COLS, FLD_V_D,   FLD_V_DRS,  FLD_V_DCS,  FLD_V_A,   FLD_V_ARS, FLD_V_ACS,
-    FLD_V_B,    FLD_V_BRS, FLD_V_BCS,  FLD_V_C,    FLD_V_CRS, FLD_V_CCS};
-static const IsaFieldId scan_fields[] = {FLD_OPCODE, FLD_WAIT, FLD_SIGNAL, FLD_S_INIT,
-                                         FLD_S_T,    FLD_S_C,  FLD_S_A,    FLD_S_ARS,
-                                         FLD_S_B,    FLD_S_BRS, FLD_S_Y,   FLD_S_YRS,
-                                         FLD_S_H};
+    FLD_OPCODE,  FLD_WAIT,    FLD_SIGNAL,  FLD_DMA_DRAM, FLD_DMA_SRAM, FLD_DMA_N0,  FLD_DMA_N1,
+    FLD_DMA_N2,  FLD_DMA_N3,  FLD_DMA_DS1, FLD_DMA_DS2,  FLD_DMA_DS3,  FLD_DMA_SS1, FLD_DMA_SS2,
+    FLD_DMA_SS3, FLD_DMA_LO0, FLD_DMA_HI0, FLD_DMA_LO1,  FLD_DMA_HI1};
+static const IsaFieldId mm_fields[] = {FLD_OPCODE, FLD_WAIT, FLD_SIGNAL, FLD_MM_ACC, FLD_MM_TA,
+                                       FLD_MM_TB,  FLD_MM_M, FLD_MM_K,   FLD_MM_N,   FLD_MM_A,
+                                       FLD_MM_LDA, FLD_MM_B, FLD_MM_LDB, FLD_MM_C,   FLD_MM_LDC};
+static const IsaFieldId vec_fields[] = {FLD_OPCODE, FLD_WAIT,   FLD_SIGNAL, FLD_V_IMMF, FLD_V_ACC,
+                                        FLD_V_IMM,  FLD_V_ROWS, FLD_V_COLS, FLD_V_D,    FLD_V_DRS,
+                                        FLD_V_DCS,  FLD_V_A,    FLD_V_ARS,  FLD_V_ACS,  FLD_V_B,
+                                        FLD_V_BRS,  FLD_V_BCS,  FLD_V_C,    FLD_V_CRS,  FLD_V_CCS};
+static const IsaFieldId scan_fields[] = {FLD_OPCODE, FLD_WAIT,  FLD_SIGNAL, FLD_S_INIT, FLD_S_T,
+                                         FLD_S_C,    FLD_S_A,   FLD_S_ARS,  FLD_S_B,    FLD_S_BRS,
+                                         FLD_S_Y,    FLD_S_YRS, FLD_S_H};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -152,8 +152,7 @@ static const IsaOp ops[] = {
     {0x48, "v.ge", UNIT_VECTOR, FMT_VEC, K_BINARY, F_GE, false, "d = (a >= b) ? 1 : 0"},
     {0x49, "v.eq", UNIT_VECTOR, FMT_VEC, K_BINARY, F_EQ, false, "d = (a == b) ? 1 : 0"},
     {0x4a, "v.ne", UNIT_VECTOR, FMT_VEC, K_BINARY, F_NE, false, "d = (a != b) ? 1 : 0"},
-    {0x4b, "v.and", UNIT_VECTOR, FMT_VEC, K_BINARY, F_AND, false,
-     "d = (a != 0 && b != 0) ? 1 : 0"},
+    {0x4b, "v.and", UNIT_VECTOR, FMT_VEC, K_BINARY, F_AND, false, "d = (a != 0 && b != 0) ? 1 : 0"},
     {0x4c, "v.or", UNIT_VECTOR, FMT_VEC, K_BINARY, F_OR, false, "d = (a != 0 || b != 0) ? 1 : 0"},
     {0x50, "v.div", UNIT_VECTOR, FMT_VEC, K_BINARY, F_DIV, true, "d = a / b"},
     {0x51, "v.pow", UNIT_VECTOR, FMT_VEC, K_BINARY, F_POW, true, "d = pow(a, b)"},
@@ -180,10 +179,15 @@ const IsaOp *isa_ops(size_t *count) {
 }
 
 const IsaOp *isa_op_by_opcode(unsigned opcode) {
-  for (size_t i = 0; i < N_OF(ops); i++)
-    if (ops[i].opcode == opcode)
-      return &ops[i];
-  return NULL;
+  /* A direct table, filled on first use: decode is on the simulator's hot path. */
+  static const IsaOp *by_opcode[256];
+  static bool filled;
+  if (!filled) {
+    for (size_t i = 0; i < N_OF(ops); i++)
+      by_opcode[ops[i].opcode] = &ops[i];
+    filled = true;
+  }
+  return opcode < 256 ? by_opcode[opcode] : NULL;
 }
 
 const IsaOp *isa_op_by_mnemonic(const char *mnemonic) {

@@ -37,8 +37,8 @@ typedef struct IsaField {
   unsigned shift;   /* lowest bit within the word */
   unsigned width;   /* bits */
   IsaFieldKind kind;
-  const char *doc;  /* one line for the manual */
-  uint32_t dflt;    /* value when the assembly omits the field */
+  const char *doc; /* one line for the manual */
+  uint32_t dflt;   /* value when the assembly omits the field */
 } IsaField;
 
 /* Semantic classes: what the simulator does with an opcode. */
@@ -58,13 +58,44 @@ typedef enum IsaKind {
 typedef enum IsaFunc {
   F_NONE = 0,
   /* unary */
-  F_COPY, F_NEG, F_ABS, F_RELU, F_EXP, F_LOG, F_SQRT, F_RSQRT, F_RECIP, F_SIGMOID, F_SILU,
-  F_SOFTPLUS, F_TANH, F_SIN, F_COS, F_GELU, F_NOT,
+  F_COPY,
+  F_NEG,
+  F_ABS,
+  F_RELU,
+  F_EXP,
+  F_LOG,
+  F_SQRT,
+  F_RSQRT,
+  F_RECIP,
+  F_SIGMOID,
+  F_SILU,
+  F_SOFTPLUS,
+  F_TANH,
+  F_SIN,
+  F_COS,
+  F_GELU,
+  F_NOT,
   /* binary */
-  F_ADD, F_SUB, F_MUL, F_DIV, F_MAX, F_MIN, F_POW, F_LT, F_LE, F_GT, F_GE, F_EQ, F_NE, F_AND,
+  F_ADD,
+  F_SUB,
+  F_MUL,
+  F_DIV,
+  F_MAX,
+  F_MIN,
+  F_POW,
+  F_LT,
+  F_LE,
+  F_GT,
+  F_GE,
+  F_EQ,
+  F_NE,
+  F_AND,
   F_OR,
   /* reductions */
-  F_RSUM, F_RMAX, F_RMIN, F_RPROD
+  F_RSUM,
+  F_RMAX,
+  F_RMIN,
+  F_RPROD
 } IsaFunc;
 
 typedef struct IsaOp {
@@ -80,19 +111,67 @@ typedef struct IsaOp {
 
 /* Field indices into isa_fields(); the common header comes first. */
 typedef enum IsaFieldId {
-  FLD_OPCODE, FLD_WAIT, FLD_SIGNAL,
+  FLD_OPCODE,
+  FLD_WAIT,
+  FLD_SIGNAL,
   /* DMA */
-  FLD_DMA_DRAM, FLD_DMA_SRAM, FLD_DMA_N0, FLD_DMA_N1, FLD_DMA_N2, FLD_DMA_N3, FLD_DMA_DS1,
-  FLD_DMA_DS2, FLD_DMA_DS3, FLD_DMA_SS1, FLD_DMA_SS2, FLD_DMA_SS3, FLD_DMA_LO0, FLD_DMA_HI0,
-  FLD_DMA_LO1, FLD_DMA_HI1,
+  FLD_DMA_DRAM,
+  FLD_DMA_SRAM,
+  FLD_DMA_N0,
+  FLD_DMA_N1,
+  FLD_DMA_N2,
+  FLD_DMA_N3,
+  FLD_DMA_DS1,
+  FLD_DMA_DS2,
+  FLD_DMA_DS3,
+  FLD_DMA_SS1,
+  FLD_DMA_SS2,
+  FLD_DMA_SS3,
+  FLD_DMA_LO0,
+  FLD_DMA_HI0,
+  FLD_DMA_LO1,
+  FLD_DMA_HI1,
   /* matrix */
-  FLD_MM_ACC, FLD_MM_TA, FLD_MM_TB, FLD_MM_M, FLD_MM_K, FLD_MM_N, FLD_MM_A, FLD_MM_LDA,
-  FLD_MM_B, FLD_MM_LDB, FLD_MM_C, FLD_MM_LDC,
+  FLD_MM_ACC,
+  FLD_MM_TA,
+  FLD_MM_TB,
+  FLD_MM_M,
+  FLD_MM_K,
+  FLD_MM_N,
+  FLD_MM_A,
+  FLD_MM_LDA,
+  FLD_MM_B,
+  FLD_MM_LDB,
+  FLD_MM_C,
+  FLD_MM_LDC,
   /* vector */
-  FLD_V_IMMF, FLD_V_ACC, FLD_V_IMM, FLD_V_ROWS, FLD_V_COLS, FLD_V_D, FLD_V_DRS, FLD_V_DCS,
-  FLD_V_A, FLD_V_ARS, FLD_V_ACS, FLD_V_B, FLD_V_BRS, FLD_V_BCS, FLD_V_C, FLD_V_CRS, FLD_V_CCS,
+  FLD_V_IMMF,
+  FLD_V_ACC,
+  FLD_V_IMM,
+  FLD_V_ROWS,
+  FLD_V_COLS,
+  FLD_V_D,
+  FLD_V_DRS,
+  FLD_V_DCS,
+  FLD_V_A,
+  FLD_V_ARS,
+  FLD_V_ACS,
+  FLD_V_B,
+  FLD_V_BRS,
+  FLD_V_BCS,
+  FLD_V_C,
+  FLD_V_CRS,
+  FLD_V_CCS,
   /* scan */
-  FLD_S_INIT, FLD_S_T, FLD_S_C, FLD_S_A, FLD_S_ARS, FLD_S_B, FLD_S_BRS, FLD_S_Y, FLD_S_YRS,
+  FLD_S_INIT,
+  FLD_S_T,
+  FLD_S_C,
+  FLD_S_A,
+  FLD_S_ARS,
+  FLD_S_B,
+  FLD_S_BRS,
+  FLD_S_Y,
+  FLD_S_YRS,
   FLD_S_H,
   FLD_COUNT
 } IsaFieldId;

@@ -20,3 +20,64 @@ einsim_SOURCES = runtime/einsim.c
 einsim_LDADD = $(RT_LIBS)
 einasm_SOURCES = runtime/einasm.c
 einasm_LDADD = $(RT_LIBS)
+
+# ---- tests of the runtime and the simulator (check) ----
+SIMTEST_CPPFLAGS = $(AM_CPPFLAGS) -DEINC_SRCDIR='"$(abs_top_srcdir)"'
+SIMTEST_LIBS = $(RT_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/test_sim_units
+TESTS += tests/test_sim_units
+tests_test_sim_units_SOURCES = tests/test_sim_units.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_sim_units_CPPFLAGS = $(SIMTEST_CPPFLAGS)
+tests_test_sim_units_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_sim_units_LDADD = $(SIMTEST_LIBS)
+EXTRA_DIST += tests/sim/small.yaml
+
+check_PROGRAMS += tests/test_sim_npy
+TESTS += tests/test_sim_npy
+tests_test_sim_npy_SOURCES = tests/test_sim_npy.c
+tests_test_sim_npy_CPPFLAGS = $(SIMTEST_CPPFLAGS)
+tests_test_sim_npy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_sim_npy_LDADD = $(SIMTEST_LIBS)
+
+check_PROGRAMS += tests/test_sim_arch
+TESTS += tests/test_sim_arch
+tests_test_sim_arch_SOURCES = tests/test_sim_arch.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_sim_arch_CPPFLAGS = $(SIMTEST_CPPFLAGS)
+tests_test_sim_arch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_sim_arch_LDADD = $(SIMTEST_LIBS)
+
+check_PROGRAMS += tests/test_ebin
+TESTS += tests/test_ebin
+tests_test_ebin_SOURCES = tests/test_ebin.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_ebin_CPPFLAGS = $(SIMTEST_CPPFLAGS)
+tests_test_ebin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_ebin_LDADD = $(SIMTEST_LIBS)
+
+check_PROGRAMS += tests/test_sim_corrupt
+TESTS += tests/test_sim_corrupt
+tests_test_sim_corrupt_SOURCES = tests/test_sim_corrupt.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_sim_corrupt_CPPFLAGS = $(SIMTEST_CPPFLAGS)
+tests_test_sim_corrupt_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_sim_corrupt_LDADD = $(SIMTEST_LIBS)
+
+# The command-line contract of einsim and einasm (a shell script run from
+# the build directory; it finds the sources from its own path).
+TESTS += tests/sim/einsim_cli.sh
+EXTRA_DIST += tests/sim/einsim_cli.sh tests/sim/gemm_tiles.s
+
+# make bench-sim (part of make bench): the simulator's own speed.
+EXTRA_PROGRAMS += runtime/bench_sim
+runtime_bench_sim_SOURCES = runtime/bench_sim.c
+runtime_bench_sim_CFLAGS = $(AM_CFLAGS) -O2
+runtime_bench_sim_LDADD = $(RT_LIBS)
+CLEANFILES += runtime/bench_sim$(EXEEXT)
+bench-sim: runtime/bench_sim$(EXEEXT)
+	@echo "command: make bench-sim  (runtime/bench_sim 4096 1024)"
+	@runtime/bench_sim$(EXEEXT) 4096 1024
+bench: bench-sim
+.PHONY: bench-sim
+
+# The default architecture is installed beside the programs' data.
+dist_pkgdata_DATA = arch/default.yaml
+EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml \
+	fuzz/seeds/units.s fuzz/README.md

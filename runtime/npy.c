@@ -165,7 +165,9 @@ static bool parse_header(const char *text, size_t len, NpyArray *a, char *msg, s
   }
   if (!have_descr || !have_order || !have_shape) {
     snprintf(msg, msg_size, "header lacks '%s'",
-             !have_descr ? "descr" : !have_order ? "fortran_order" : "shape");
+             !have_descr   ? "descr"
+             : !have_order ? "fortran_order"
+                           : "shape");
     return false;
   }
   return true;
@@ -187,8 +189,8 @@ bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t ms
       snprintf(msg, msg_size, "truncated header");
       return false;
     }
-    header_len = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 |
-                 (size_t)buf[11] << 24;
+    header_len =
+        (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
     start = 12;
   } else {
     snprintf(msg, msg_size, ".npy format version %u.%u is not supported (1.0 or 2.0)", major,
@@ -235,8 +237,7 @@ bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t ms
   }
   for (uint64_t i = 0; i < count; i++) {
     const uint8_t *p = buf + data_at + 4 * i;
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                 (uint32_t)p[3] << 24;
+    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     memcpy(&a->data[i], &u, 4);
   }
   return true;
@@ -283,7 +284,9 @@ static void shape_text(char *out, size_t cap, uint32_t rank, const uint64_t *dim
   size_t n = (size_t)snprintf(out, cap, "(");
   for (uint32_t i = 0; i < rank && n < cap; i++)
     n += (size_t)snprintf(out + n, cap - n, "%llu%s", (unsigned long long)dims[i],
-                          rank == 1 ? "," : i + 1 < rank ? ", " : "");
+                          rank == 1      ? ","
+                          : i + 1 < rank ? ", "
+                                         : "");
   if (n < cap)
     snprintf(out + n, cap - n, ")");
 }
@@ -313,8 +316,8 @@ uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, s
   char shape[NPY_MAX_RANK * 24 + 8];
   shape_text(shape, sizeof shape, rank, dims);
   char dict[sizeof shape + 80];
-  int dn = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
-                    shape);
+  int dn =
+      snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", shape);
   size_t prefix = 10;
   size_t total = (prefix + (size_t)dn + 1 + 63) / 64 * 64;
   int major = 1;
@@ -355,8 +358,8 @@ uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, s
   return out;
 }
 
-bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const float *data,
-               char *msg, size_t msg_size) {
+bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const float *data, char *msg,
+               size_t msg_size) {
   if (rank > NPY_MAX_RANK) {
     snprintf(msg, msg_size, "%s: too many dimensions", path);
     return false;

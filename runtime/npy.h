@@ -27,8 +27,8 @@ void npy_free(NpyArray *a);
 
 /* Writes an array atomically (runtime/outfile.h), version 1.0 when the header
  * fits, else 2.0. */
-bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const float *data,
-               char *msg, size_t msg_size);
+bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const float *data, char *msg,
+               size_t msg_size);
 /* The file image (malloc'ed) of such an array. */
 uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, size_t *len);
 

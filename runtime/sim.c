@@ -22,22 +22,24 @@ Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
   s->bin = bin;
   s->arch = arch;
   s->opt = *opt;
-  s->dec = xcalloc(bin->instr_count, sizeof *s->dec);
+  tensor_index_build(bin, &s->tensors);
+  s->unit_of = xcalloc(bin->instr_count, 1);
   for (size_t i = 0; i < bin->instr_count; i++) {
-    char why[300];
-    if (!sim_decode(bin->code + i * ISA_WORDS, arch, bin, &s->dec[i], why, sizeof why)) {
+    const IsaOp *op = isa_op_by_opcode(isa_get(bin->code + i * ISA_WORDS, FLD_OPCODE));
+    if (!op) {
       /* sim_check must have passed first. */
-      fprintf(stderr, "einsim: internal error: instruction %zu: %s\n", i, why);
+      fprintf(stderr, "einsim: internal error: instruction %zu has no opcode\n", i);
       abort();
     }
-    s->qlen[s->dec[i].unit]++;
+    s->unit_of[i] = (uint8_t)op->unit;
+    s->qlen[op->unit]++;
   }
   for (int u = 0; u < UNIT_COUNT; u++) {
     s->queue[u] = xcalloc(s->qlen[u], sizeof(uint32_t));
     s->qlen[u] = 0;
   }
   for (size_t i = 0; i < bin->instr_count; i++) {
-    int u = s->dec[i].unit;
+    int u = s->unit_of[i];
     s->queue[u][s->qlen[u]++] = (uint32_t)i;
   }
   for (int a = 0; a < UNIT_COUNT; a++)
@@ -49,14 +51,11 @@ Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
     s->buf_words = arch_buffer_words(arch);
     s->dram = xcalloc(s->dram_words, sizeof(float));
     s->buf = xcalloc(s->buf_words, sizeof(float));
-    s->buf_w_done = xcalloc(s->buf_words, sizeof(uint64_t));
-    s->buf_r_until = xcalloc(s->buf_words, sizeof(uint64_t));
-    s->buf_w_instr = xcalloc(s->buf_words, sizeof(uint32_t));
-    s->buf_r_instr = xcalloc(s->buf_words, sizeof(uint32_t));
-    s->dram_w_done = xcalloc(s->dram_words, sizeof(uint64_t));
-    s->dram_r_until = xcalloc(s->dram_words, sizeof(uint64_t));
-    s->dram_w_instr = xcalloc(s->dram_words, sizeof(uint32_t));
-    s->dram_r_instr = xcalloc(s->dram_words, sizeof(uint32_t));
+    s->done_of = xcalloc(bin->instr_count, sizeof(uint64_t));
+    s->buf_writer = xcalloc(s->buf_words, sizeof(uint32_t));
+    s->buf_reader = xcalloc(s->buf_words, sizeof(uint32_t));
+    s->dram_writer = xcalloc(s->dram_words, sizeof(uint32_t));
+    s->dram_reader = xcalloc(s->dram_words, sizeof(uint32_t));
     for (size_t i = 0; i < bin->tensor_count; i++) {
       const EbinTensor *t = &bin->tensors[i];
       if (t->data)
@@ -69,7 +68,8 @@ Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
 void sim_free(Sim *s) {
   if (!s)
     return;
-  free(s->dec);
+  free(s->unit_of);
+  tensor_index_free(&s->tensors);
   for (int u = 0; u < UNIT_COUNT; u++) {
     free(s->queue[u]);
     for (int v = 0; v < UNIT_COUNT; v++)
@@ -77,14 +77,11 @@ void sim_free(Sim *s) {
   }
   free(s->dram);
   free(s->buf);
-  free(s->buf_w_done);
-  free(s->buf_r_until);
-  free(s->buf_w_instr);
-  free(s->buf_r_instr);
-  free(s->dram_w_done);
-  free(s->dram_r_until);
-  free(s->dram_w_instr);
-  free(s->dram_r_instr);
+  free(s->done_of);
+  free(s->buf_writer);
+  free(s->buf_reader);
+  free(s->dram_writer);
+  free(s->dram_reader);
   free(s);
 }
 
@@ -98,11 +95,27 @@ static bool overlaps(uint64_t alo, uint64_t ahi, uint64_t blo, uint64_t bhi) {
   return alo <= bhi && blo <= ahi;
 }
 
+/* The decoded head of queue u (which must not be empty). Instructions are
+ * decoded when they reach the head, so memory does not grow with them. */
+static const Decoded *head_decoded(Sim *s, int u) {
+  if (!s->head_ready[u]) {
+    uint32_t index = s->queue[u][s->head[u]];
+    char why[300];
+    if (!sim_decode(s->bin->code + (size_t)index * ISA_WORDS, s->arch, &s->tensors, &s->head_dec[u],
+                    why, sizeof why)) {
+      fprintf(stderr, "einsim: internal error: instruction %u: %s\n", index, why);
+      abort();
+    }
+    s->head_ready[u] = true;
+  }
+  return &s->head_dec[u];
+}
+
 /* Whether the head of queue u can issue now; if so, its earliest start. */
 static bool head_start(Sim *s, int u, uint64_t *start) {
   if (s->head[u] >= s->qlen[u])
     return false;
-  const Decoded *d = &s->dec[s->queue[u][s->head[u]]];
+  const Decoded *d = head_decoded(s, u);
   uint64_t t = s->free_at[u];
   for (int w = 0; w < UNIT_COUNT; w++) {
     if (!(d->wait >> w & 1))
@@ -141,11 +154,10 @@ static bool head_start(Sim *s, int u, uint64_t *start) {
 
 static void trace_event(Sim *s, uint32_t index, const Decoded *d, uint64_t start, uint64_t done) {
   fprintf(s->opt.trace,
-          "%s\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%llu,\"dur\":%llu,"
+          ",\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%llu,\"dur\":%llu,"
           "\"args\":{\"index\":%u}}",
-          s->trace_first ? "" : ",", d->op->mnemonic, d->unit + 1, (unsigned long long)start,
+          d->op->mnemonic, d->unit + 1, (unsigned long long)start,
           (unsigned long long)(done - start), index);
-  s->trace_first = false;
 }
 
 static void trace_begin(Sim *s) {
@@ -158,7 +170,6 @@ static void trace_begin(Sim *s) {
             ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":"
             "\"%s\"}}",
             u + 1, isa_unit_long_name((IsaUnit)u));
-  s->trace_first = false;
 }
 
 static double now_seconds(void) {
@@ -173,7 +184,7 @@ static void deadlock_message(Sim *s, char *msg, size_t msg_size) {
     if (s->head[u] >= s->qlen[u])
       continue;
     uint32_t index = s->queue[u][s->head[u]];
-    const Decoded *d = &s->dec[index];
+    const Decoded *d = head_decoded(s, u);
     char why[160] = "";
     for (int w = 0; w < UNIT_COUNT; w++)
       if ((d->wait >> w & 1) && s->ch[w][u].count == 0)
@@ -212,8 +223,9 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
     }
     int u = best;
     uint64_t start = best_start;
+    const Decoded *d = head_decoded(s, u);
     uint32_t index = s->queue[u][s->head[u]++];
-    const Decoded *d = &s->dec[index];
+    s->head_ready[u] = false;
     s->blocked_full[u] = false;
     for (int w = 0; w < UNIT_COUNT; w++) {
       if (!(d->wait >> w & 1))
@@ -242,7 +254,8 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
     f->done = done;
 
     if (s->opt.functional) {
-      sim_exec(s, index, start, done);
+      s->done_of[index] = done;
+      sim_exec(s, d, index, start, done);
       if (s->race) {
         snprintf(msg, msg_size, "%s", s->race_msg);
         return false;

@@ -33,9 +33,9 @@ typedef struct SimStats {
 } SimStats;
 
 typedef struct SimOptions {
-  bool functional;     /* false: --timing-only */
-  FILE *trace;         /* Chrome trace-event JSON, or NULL */
-  bool progress;       /* progress line on stderr for long runs */
+  bool functional; /* false: --timing-only */
+  FILE *trace;     /* Chrome trace-event JSON, or NULL */
+  bool progress;   /* progress line on stderr for long runs */
 } SimOptions;
 
 typedef struct Sim Sim;

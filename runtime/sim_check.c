@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Saturating arithmetic: UINT64_MAX stands for "too large". */
@@ -28,9 +29,10 @@ static bool in_buffer(const Arch *arch, const char *what, uint64_t lo, uint64_t 
       snprintf(msg, msg_size, "%s: operand %s extends past the buffer (address overflow)", mn,
                what);
     else
-      snprintf(msg, msg_size, "%s: operand %s spans buffer words %llu..%llu, beyond the %llu-word "
-               "buffer", mn, what, (unsigned long long)lo, (unsigned long long)hi,
-               (unsigned long long)words);
+      snprintf(msg, msg_size,
+               "%s: operand %s spans buffer words %llu..%llu, beyond the %llu-word "
+               "buffer",
+               mn, what, (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)words);
     return false;
   }
   return true;
@@ -42,8 +44,8 @@ static void add_read(Decoded *d, uint64_t lo, uint64_t hi) {
   d->n_rd++;
 }
 
-static bool decode_dma(const uint32_t *w, const Arch *arch, const Ebin *bin, Decoded *d, char *msg,
-                       size_t msg_size) {
+static bool decode_dma(const uint32_t *w, const Arch *arch, const TensorIndex *tensors, Decoded *d,
+                       char *msg, size_t msg_size) {
   const char *mn = d->op->mnemonic;
   uint64_t n[4] = {isa_get(w, FLD_DMA_N0), isa_get(w, FLD_DMA_N1), isa_get(w, FLD_DMA_N2),
                    isa_get(w, FLD_DMA_N3)};
@@ -66,10 +68,11 @@ static bool decode_dma(const uint32_t *w, const Arch *arch, const Ebin *bin, Dec
   if (hi1 == 0)
     hi1 = n[1];
   if (lo0 > hi0 || hi0 > n[0] || lo1 > hi1 || hi1 > n[1]) {
-    snprintf(msg, msg_size, "%s: valid window [%llu,%llu) x [%llu,%llu) is not inside the box "
-             "%llu x %llu", mn, (unsigned long long)lo0, (unsigned long long)hi0,
-             (unsigned long long)lo1, (unsigned long long)hi1, (unsigned long long)n[0],
-             (unsigned long long)n[1]);
+    snprintf(msg, msg_size,
+             "%s: valid window [%llu,%llu) x [%llu,%llu) is not inside the box "
+             "%llu x %llu",
+             mn, (unsigned long long)lo0, (unsigned long long)hi0, (unsigned long long)lo1,
+             (unsigned long long)hi1, (unsigned long long)n[0], (unsigned long long)n[1]);
     return false;
   }
   uint64_t ss1 = isa_get(w, FLD_DMA_SS1), ss2 = isa_get(w, FLD_DMA_SS2),
@@ -90,16 +93,11 @@ static bool decode_dma(const uint32_t *w, const Arch *arch, const Ebin *bin, Dec
   if (valid > 0) {
     uint64_t ds1 = isa_get(w, FLD_DMA_DS1), ds2 = isa_get(w, FLD_DMA_DS2),
              ds3 = isa_get(w, FLD_DMA_DS3);
-    uint64_t last = add_sat(add_sat(box_end(0, hi1 - lo1, ds1, hi0 - lo0, 1),
-                                    mul_sat(n[2] - 1, ds2)),
-                            mul_sat(n[3] - 1, ds3));
+    uint64_t last =
+        add_sat(add_sat(box_end(0, hi1 - lo1, ds1, hi0 - lo0, 1), mul_sat(n[2] - 1, ds2)),
+                mul_sat(n[3] - 1, ds3));
     uint64_t end = add_sat(dram, add_sat(mul_sat(last, 4), 4)); /* one past the last byte */
-    const EbinTensor *home = NULL;
-    for (size_t i = 0; i < bin->tensor_count && !home; i++) {
-      const EbinTensor *t = &bin->tensors[i];
-      if (dram >= t->dram_offset && dram < t->dram_offset + ebin_tensor_elems(t) * 4)
-        home = t;
-    }
+    const EbinTensor *home = tensor_index_find(tensors, dram);
     if (!home) {
       snprintf(msg, msg_size, "%s: DRAM address %llu is not inside any tensor", mn,
                (unsigned long long)dram);
@@ -129,8 +127,7 @@ static bool decode_dma(const uint32_t *w, const Arch *arch, const Ebin *bin, Dec
   return true;
 }
 
-static bool decode_mm(const uint32_t *w, const Arch *arch, Decoded *d, char *msg,
-                      size_t msg_size) {
+static bool decode_mm(const uint32_t *w, const Arch *arch, Decoded *d, char *msg, size_t msg_size) {
   const char *mn = d->op->mnemonic;
   uint64_t m = isa_get(w, FLD_MM_M), k = isa_get(w, FLD_MM_K), n = isa_get(w, FLD_MM_N);
   uint64_t words = arch_buffer_words(arch);
@@ -187,9 +184,9 @@ static bool decode_vec(const uint32_t *w, const Arch *arch, Decoded *d, char *ms
     return false;
   }
   uint64_t dst = isa_get(w, FLD_V_D);
-  uint64_t d_hi = op->kind == K_REDUCE ? box_end(dst, rows, isa_get(w, FLD_V_DRS), 1, 0)
-                                       : box_end(dst, rows, isa_get(w, FLD_V_DRS), cols,
-                                                 isa_get(w, FLD_V_DCS));
+  uint64_t d_hi = op->kind == K_REDUCE
+                      ? box_end(dst, rows, isa_get(w, FLD_V_DRS), 1, 0)
+                      : box_end(dst, rows, isa_get(w, FLD_V_DRS), cols, isa_get(w, FLD_V_DCS));
   if (!in_buffer(arch, "d", dst, d_hi, msg, msg_size, mn))
     return false;
   d->wr_lo = dst;
@@ -291,8 +288,45 @@ static bool decode_scan(const uint32_t *w, const Arch *arch, Decoded *d, char *m
   return true;
 }
 
-bool sim_decode(const uint32_t *words, const Arch *arch, const Ebin *bin, Decoded *d, char *msg,
-                size_t msg_size) {
+static int by_offset_cmp(const void *a, const void *b) {
+  const EbinTensor *const *x = a, *const *y = b;
+  return (*x)->dram_offset < (*y)->dram_offset ? -1 : (*x)->dram_offset > (*y)->dram_offset;
+}
+
+void tensor_index_build(const Ebin *bin, TensorIndex *ix) {
+  ix->count = bin->tensor_count;
+  ix->by_offset = calloc(ix->count + 1, sizeof *ix->by_offset);
+  if (!ix->by_offset)
+    abort();
+  for (size_t i = 0; i < ix->count; i++)
+    ix->by_offset[i] = &bin->tensors[i];
+  qsort(ix->by_offset, ix->count, sizeof *ix->by_offset, by_offset_cmp);
+}
+
+void tensor_index_free(TensorIndex *ix) {
+  free(ix->by_offset);
+  ix->by_offset = NULL;
+  ix->count = 0;
+}
+
+const EbinTensor *tensor_index_find(const TensorIndex *ix, uint64_t byte) {
+  /* The last tensor starting at or before the byte (placements are disjoint). */
+  size_t lo = 0, hi = ix->count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (ix->by_offset[mid]->dram_offset <= byte)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == 0)
+    return NULL;
+  const EbinTensor *t = ix->by_offset[lo - 1];
+  return byte < t->dram_offset + ebin_tensor_elems(t) * 4 ? t : NULL;
+}
+
+bool sim_decode(const uint32_t *words, const Arch *arch, const TensorIndex *tensors, Decoded *d,
+                char *msg, size_t msg_size) {
   memset(d, 0, sizeof *d);
   if (!isa_check_encoding(words, msg, msg_size))
     return false;
@@ -304,7 +338,7 @@ bool sim_decode(const uint32_t *words, const Arch *arch, const Ebin *bin, Decode
   d->wr_hi = 0; /* empty until set */
   switch (d->op->format) {
   case FMT_DMA:
-    return decode_dma(words, arch, bin, d, msg, msg_size);
+    return decode_dma(words, arch, tensors, d, msg, msg_size);
   case FMT_MM:
     return decode_mm(words, arch, d, msg, msg_size);
   case FMT_VEC:
@@ -317,18 +351,23 @@ bool sim_decode(const uint32_t *words, const Arch *arch, const Ebin *bin, Decode
 
 bool sim_check(const Ebin *bin, const Arch *arch, char *msg, size_t msg_size) {
   if (bin->dram_bytes > arch->dram_capacity) {
-    snprintf(msg, msg_size, "the binary's DRAM image (%llu bytes) exceeds the architecture's "
-             "dram.capacity_bytes (%llu)", (unsigned long long)bin->dram_bytes,
-             (unsigned long long)arch->dram_capacity);
+    snprintf(msg, msg_size,
+             "the binary's DRAM image (%llu bytes) exceeds the architecture's "
+             "dram.capacity_bytes (%llu)",
+             (unsigned long long)bin->dram_bytes, (unsigned long long)arch->dram_capacity);
     return false;
   }
-  for (size_t i = 0; i < bin->instr_count; i++) {
+  TensorIndex tensors;
+  tensor_index_build(bin, &tensors);
+  bool ok = true;
+  for (size_t i = 0; ok && i < bin->instr_count; i++) {
     Decoded d;
     char why[300];
-    if (!sim_decode(bin->code + i * ISA_WORDS, arch, bin, &d, why, sizeof why)) {
+    if (!sim_decode(bin->code + i * ISA_WORDS, arch, &tensors, &d, why, sizeof why)) {
       snprintf(msg, msg_size, "instruction %zu: %s", i, why);
-      return false;
+      ok = false;
     }
   }
-  return true;
+  tensor_index_free(&tensors);
+  return ok;
 }

@@ -10,6 +10,7 @@
 
 typedef struct Ctx {
   Sim *s;
+  const Decoded *d;
   uint32_t index;
   uint64_t start, done;
   uint8_t unit;
@@ -19,44 +20,41 @@ static void race(Ctx *c, const char *access, const char *space, uint64_t word, u
                  uint64_t until) {
   if (c->s->race)
     return;
-  const Decoded *me = &c->s->dec[c->index], *them = &c->s->dec[other];
-  snprintf(c->s->race_msg, sizeof c->s->race_msg,
-           "race: instruction %u (%s, %s unit) %s %s word %llu at cycle %llu, but instruction %u "
-           "(%s, %s unit) uses it until cycle %llu; a dependency token from %s to %s is missing",
-           c->index, me->op->mnemonic, isa_unit_name((IsaUnit)me->unit), access, space,
-           (unsigned long long)word, (unsigned long long)c->start, other, them->op->mnemonic,
-           isa_unit_name((IsaUnit)them->unit), (unsigned long long)until,
-           isa_unit_name((IsaUnit)them->unit), isa_unit_name((IsaUnit)me->unit));
+  const IsaOp *me = c->d->op;
+  const IsaOp *them =
+      isa_op_by_opcode(isa_get(c->s->bin->code + (size_t)other * ISA_WORDS, FLD_OPCODE));
+  snprintf(
+      c->s->race_msg, sizeof c->s->race_msg,
+      "race: instruction %u (%s, %s unit) %s %s word %llu at cycle %llu, but instruction %u "
+      "(%s, %s unit) uses it until cycle %llu; a dependency token between %s and %s is missing",
+      c->index, me->mnemonic, isa_unit_name(me->unit), access, space, (unsigned long long)word,
+      (unsigned long long)c->start, other, them->mnemonic, isa_unit_name(them->unit),
+      (unsigned long long)until, isa_unit_name(them->unit), isa_unit_name(me->unit));
   c->s->race = true;
 }
 
 /* Shadow bookkeeping for one word. */
 static void note_read(Ctx *c, bool dram, uint64_t w) {
   Sim *s = c->s;
-  uint64_t *w_done = dram ? s->dram_w_done : s->buf_w_done;
-  uint32_t *w_instr = dram ? s->dram_w_instr : s->buf_w_instr;
-  uint64_t *r_until = dram ? s->dram_r_until : s->buf_r_until;
-  uint32_t *r_instr = dram ? s->dram_r_instr : s->buf_r_instr;
-  if (w_done[w] > c->start && s->dec[w_instr[w]].unit != c->unit)
-    race(c, "reads", dram ? "DRAM" : "buffer", w, w_instr[w], w_done[w]);
-  if (c->done >= r_until[w]) {
-    r_until[w] = c->done;
-    r_instr[w] = c->index;
-  }
+  uint32_t *writer = dram ? s->dram_writer : s->buf_writer;
+  uint32_t *reader = dram ? s->dram_reader : s->buf_reader;
+  uint32_t wi = writer[w], ri = reader[w];
+  if (wi && s->done_of[wi - 1] > c->start && s->unit_of[wi - 1] != c->unit)
+    race(c, "reads", dram ? "DRAM" : "buffer", w, wi - 1, s->done_of[wi - 1]);
+  if (!ri || c->done >= s->done_of[ri - 1])
+    reader[w] = c->index + 1;
 }
 
 static void note_write(Ctx *c, bool dram, uint64_t w) {
   Sim *s = c->s;
-  uint64_t *w_done = dram ? s->dram_w_done : s->buf_w_done;
-  uint32_t *w_instr = dram ? s->dram_w_instr : s->buf_w_instr;
-  uint64_t *r_until = dram ? s->dram_r_until : s->buf_r_until;
-  uint32_t *r_instr = dram ? s->dram_r_instr : s->buf_r_instr;
-  if (w_done[w] > c->start && s->dec[w_instr[w]].unit != c->unit)
-    race(c, "writes", dram ? "DRAM" : "buffer", w, w_instr[w], w_done[w]);
-  if (r_until[w] > c->start && s->dec[r_instr[w]].unit != c->unit)
-    race(c, "overwrites", dram ? "DRAM" : "buffer", w, r_instr[w], r_until[w]);
-  w_done[w] = c->done;
-  w_instr[w] = c->index;
+  uint32_t *writer = dram ? s->dram_writer : s->buf_writer;
+  uint32_t *reader = dram ? s->dram_reader : s->buf_reader;
+  uint32_t wi = writer[w], ri = reader[w];
+  if (wi && s->done_of[wi - 1] > c->start && s->unit_of[wi - 1] != c->unit)
+    race(c, "writes", dram ? "DRAM" : "buffer", w, wi - 1, s->done_of[wi - 1]);
+  if (ri && s->done_of[ri - 1] > c->start && s->unit_of[ri - 1] != c->unit)
+    race(c, "overwrites", dram ? "DRAM" : "buffer", w, ri - 1, s->done_of[ri - 1]);
+  writer[w] = c->index + 1;
 }
 
 /* Notes every word of a 2-D box. */
@@ -223,10 +221,9 @@ static void exec_scan(Ctx *c, const uint32_t *w) {
   }
 }
 
-void sim_exec(Sim *s, uint32_t index, uint64_t start, uint64_t done) {
-  const Decoded *d = &s->dec[index];
+void sim_exec(Sim *s, const Decoded *d, uint32_t index, uint64_t start, uint64_t done) {
   const uint32_t *w = s->bin->code + (size_t)index * ISA_WORDS;
-  Ctx c = {s, index, start, done, d->unit};
+  Ctx c = {s, d, index, start, done, d->unit};
   switch (d->op->format) {
   case FMT_DMA:
     exec_dma(&c, w, d->op->kind == K_LOAD);

@@ -19,10 +19,21 @@ typedef struct Decoded {
   uint64_t rd_lo[3], rd_hi[3];
 } Decoded;
 
-/* Checks one instruction against the architecture and the binary and fills d.
- * msg gets the reason (without the instruction index) on failure. */
-bool sim_decode(const uint32_t *words, const Arch *arch, const Ebin *bin, Decoded *d, char *msg,
-                size_t msg_size);
+/* The tensors sorted by DRAM placement, to find the one holding an address. */
+typedef struct TensorIndex {
+  const EbinTensor **by_offset;
+  size_t count;
+} TensorIndex;
+
+void tensor_index_build(const Ebin *bin, TensorIndex *ix);
+void tensor_index_free(TensorIndex *ix);
+/* The tensor whose placement contains the DRAM byte, or NULL. */
+const EbinTensor *tensor_index_find(const TensorIndex *ix, uint64_t byte);
+
+/* Checks one instruction against the architecture and the binary's tensors
+ * and fills d. msg gets the reason (without the instruction index). */
+bool sim_decode(const uint32_t *words, const Arch *arch, const TensorIndex *tensors, Decoded *d,
+                char *msg, size_t msg_size);
 
 typedef struct TokenChannel {
   uint64_t *times; /* ring of push times, capacity = token depth */
@@ -39,9 +50,12 @@ typedef struct InFlight {
 struct Sim {
   const Ebin *bin;
   const Arch *arch;
+  TensorIndex tensors;
   SimOptions opt;
-  Decoded *dec;
-  uint32_t *queue[UNIT_COUNT]; /* instruction indices per unit */
+  uint8_t *unit_of;             /* each instruction's unit */
+  uint32_t *queue[UNIT_COUNT];  /* instruction indices per unit */
+  Decoded head_dec[UNIT_COUNT]; /* each queue's head, decoded when it gets there */
+  bool head_ready[UNIT_COUNT];
   uint64_t qlen[UNIT_COUNT], head[UNIT_COUNT];
   uint64_t free_at[UNIT_COUNT];
   bool blocked_full[UNIT_COUNT];
@@ -53,16 +67,17 @@ struct Sim {
   float *dram; /* dram_bytes / 4 words */
   float *buf;  /* buffer words */
   uint64_t dram_words, buf_words;
-  /* race detection shadows, one entry per word */
-  uint64_t *buf_w_done, *buf_r_until, *dram_w_done, *dram_r_until;
-  uint32_t *buf_w_instr, *buf_r_instr, *dram_w_instr, *dram_r_instr;
+  /* Race detection: each instruction's completion cycle, and per word the
+   * last writer and the reader that finishes last (instruction index + 1;
+   * 0 for none, so that untouched calloc'ed pages stay unallocated). */
+  uint64_t *done_of;
+  uint32_t *buf_writer, *buf_reader, *dram_writer, *dram_reader;
   bool race;
   char race_msg[400];
-  bool trace_first;
 };
 
 /* Executes one instruction functionally; `start` and `done` bound its window
  * for race detection (which sets s->race and s->race_msg). */
-void sim_exec(Sim *s, uint32_t index, uint64_t start, uint64_t done);
+void sim_exec(Sim *s, const Decoded *d, uint32_t index, uint64_t start, uint64_t done);
 
 #endif

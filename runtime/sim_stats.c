@@ -49,7 +49,8 @@ void sim_stats_summary(const SimStats *st, const Arch *arch, FILE *f) {
           (unsigned long long)st->dram_read_bytes, (unsigned long long)st->dram_write_bytes,
           (unsigned long long)st->peak_sram_bytes, (unsigned long long)arch->buf_bytes);
   uint64_t peak_macs = st->cycles * arch->mx_rows * arch->mx_cols;
-  fprintf(f, "  work: %llu MACs (%.1f%% of the array's peak), %llu vector and %llu special "
+  fprintf(f,
+          "  work: %llu MACs (%.1f%% of the array's peak), %llu vector and %llu special "
           "elements, %llu scan steps\n",
           (unsigned long long)st->macs, pct(st->macs, peak_macs),
           (unsigned long long)st->vector_elems, (unsigned long long)st->special_elems,
@@ -58,7 +59,8 @@ void sim_stats_summary(const SimStats *st, const Arch *arch, FILE *f) {
   for (int u = 0; u < UNIT_COUNT; u++)
     fprintf(f, " %s %llu (%.1f%%)%s", unit_json_names[u], (unsigned long long)st->unit[u].busy,
             pct(st->unit[u].busy, st->cycles), u + 1 < UNIT_COUNT ? "," : "\n");
-  fprintf(f, "  energy: %.1f nJ (DRAM %.1f%%, buffer %.1f%%, MAC %.1f%%, vector %.1f%%, special "
+  fprintf(f,
+          "  energy: %.1f nJ (DRAM %.1f%%, buffer %.1f%%, MAC %.1f%%, vector %.1f%%, special "
           "%.1f%%, scan %.1f%%)\n",
           st->energy_pj / 1e3, st->energy_pj ? 100 * st->energy_dram_pj / st->energy_pj : 0,
           st->energy_pj ? 100 * st->energy_buffer_pj / st->energy_pj : 0,

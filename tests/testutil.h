@@ -9,11 +9,14 @@
  * len is not NULL), or NULL if it cannot be read. */
 char *read_whole_file(const char *path, size_t *len);
 
-/* A malloc'ed printf. */
 #if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
+#define TEST_PRINTF_LIKE __attribute__((format(printf, 1, 2)))
+#else
+#define TEST_PRINTF_LIKE
 #endif
-char *str_printf(const char *fmt, ...);
+
+/* A malloc'ed printf. */
+char *str_printf(const char *fmt, ...) TEST_PRINTF_LIKE;
 
 /* $SRCDIR, the top source directory (set by make check), else ".". */
 const char *test_srcdir(void);

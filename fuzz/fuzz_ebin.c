@@ -1,0 +1,52 @@
+/* libFuzzer harness for the binary loader and the simulator: parse an .ebin
+ * image, check it against a small architecture, and run whatever passes both
+ * functionally and timing-only. Any crash, sanitizer report or hang is a bug:
+ * hostile binaries must only ever produce error messages.
+ * The architecture hash is not compared, so that mutated programs reach the
+ * instruction checks and the simulator. Build and run: fuzz/run.sh. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/arch.h"
+#include "runtime/ebin.h"
+#include "runtime/sim.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char small_arch[] =
+    "name: fuzz\nclock_ghz: 1\n"
+    "matrix: {rows: 4, cols: 4, latency: 8}\n"
+    "vector: {lanes: 4, latency: 2, special_cycles: 3, special_latency: 5}\n"
+    "scan: {lanes: 4, latency: 3}\n"
+    "buffer: {bytes: 4096, banks: 4}\n"
+    "dram: {bytes_per_cycle: 8, latency: 10, capacity_bytes: 1048576}\n"
+    "tokens: {depth: 2}\n"
+    "energy: {dram_pj_per_byte: 1, buffer_pj_per_byte: 1, mac_pj: 1, vector_op_pj: 1, "
+    "special_pj: 1, scan_step_pj: 1}\n";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static Arch arch;
+  static int ready;
+  char msg[700];
+  if (!ready) {
+    if (!arch_parse(&arch, "fuzz", small_arch, strlen(small_arch), msg, sizeof msg))
+      abort();
+    ready = 1;
+  }
+  Ebin b;
+  if (!ebin_parse(data, size, &b, msg, sizeof msg))
+    return 0;
+  if (sim_check(&b, &arch, msg, sizeof msg)) {
+    for (int functional = 1; functional >= 0; functional--) {
+      SimOptions opt = {functional == 1, NULL, false};
+      Sim *s = sim_new(&b, &arch, &opt);
+      SimStats st;
+      sim_run(s, &st, msg, sizeof msg);
+      sim_free(s);
+    }
+  }
+  ebin_free(&b);
+  return 0;
+}

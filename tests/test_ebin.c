@@ -1,0 +1,232 @@
+/* The opcode table, the .ebin container, and the assembler/disassembler. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/asm.h"
+#include "runtime/ebin.h"
+#include "runtime/isa.h"
+#include "runtime/sim.h"
+#include "tests/sim/simtest.h"
+
+START_TEST(opcode_table_is_consistent) {
+  size_t n;
+  const IsaOp *ops = isa_ops(&n);
+  ck_assert_uint_ge(n, 40);
+  for (size_t i = 0; i < n; i++) {
+    ck_assert_ptr_eq(isa_op_by_opcode(ops[i].opcode), &ops[i]);
+    ck_assert_ptr_eq(isa_op_by_mnemonic(ops[i].mnemonic), &ops[i]);
+    ck_assert_uint_ne(ops[i].opcode, 0); /* an all-zero word is never valid */
+    /* The fields an op uses never share a bit. */
+    uint32_t used[ISA_WORDS] = {0};
+    size_t nf;
+    const IsaFieldId *ids = isa_format_fields(ops[i].format, &nf);
+    for (size_t k = 0; k < nf; k++) {
+      const IsaField *f = isa_field(ids[k]);
+      ck_assert_uint_lt(f->word, ISA_WORDS);
+      ck_assert_uint_le(f->shift + f->width, 32);
+      uint32_t mask = isa_field_max(ids[k]) << f->shift;
+      ck_assert_msg((used[f->word] & mask) == 0, "%s: field %s overlaps", ops[i].mnemonic, f->name);
+      used[f->word] |= mask;
+      for (size_t j = 0; j < k; j++)
+        ck_assert_str_ne(isa_field(ids[j])->name, f->name);
+    }
+  }
+  ck_assert_ptr_null(isa_op_by_opcode(0));
+  ck_assert_ptr_null(isa_op_by_opcode(0xff));
+  ck_assert_ptr_null(isa_op_by_mnemonic("v.frobnicate"));
+  /* The special-function stage runs what the issue lists. */
+  const char *special[] = {"v.exp",  "v.log",   "v.softplus", "v.silu", "v.sigmoid",
+                           "v.tanh", "v.rsqrt", "v.sqrt",     "v.sin",  "v.cos"};
+  for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+    ck_assert(isa_op_by_mnemonic(special[i])->special);
+}
+END_TEST
+
+START_TEST(manual_lists_every_opcode) {
+  char *text = NULL;
+  FILE *f = fopen(simtest_path("docs/isa.md"), "rb");
+  ck_assert_msg(f != NULL, "docs/isa.md missing");
+  text = calloc(1, 1 << 20);
+  size_t len = fread(text, 1, (1 << 20) - 1, f);
+  fclose(f);
+  text[len] = '\0';
+  size_t n;
+  const IsaOp *ops = isa_ops(&n);
+  for (size_t i = 0; i < n; i++) {
+    char row[64];
+    snprintf(row, sizeof row, "| 0x%02x | `%s` |", ops[i].opcode, ops[i].mnemonic);
+    ck_assert_msg(strstr(text, row), "docs/isa.md lacks the row '%s'", row);
+  }
+  for (int id = 0; id < FLD_COUNT; id++) {
+    char cell[64];
+    snprintf(cell, sizeof cell, "| `%s` | w%u |", isa_field((IsaFieldId)id)->name,
+             isa_field((IsaFieldId)id)->word);
+    ck_assert_msg(strstr(text, cell), "docs/isa.md lacks the field '%s'", cell);
+  }
+  free(text);
+}
+END_TEST
+
+static const char *sample =
+    ".tensor X input [4, 8]\n"
+    ".tensor W param [8, 4]\n"
+    ".tensor Y output [4, 4]\n"
+    ".tensor tmp scratch [16] @4096\n"
+    ".data W 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 "
+    "32\n"
+    "dma.ld dram=X sram=0 n0=8 n1=4 ds1=8 ss1=8   # a comment\n"
+    "dma.ld dram=W sram=32 n0=32 signal=mx\n"
+    "mm wait=ld m=4 k=8 n=4 a=0 lda=8 b=32 ldb=4 c=64 ldc=4 signal=vec\n"
+    "v.silu wait=mx rows=4 cols=4 d=64 drs=4 dcs=1 a=64 ars=4 acs=1\n"
+    "v.mul rows=4 cols=4 d=64 drs=4 dcs=1 a=64 ars=4 acs=1 immb=1 imm=0.5 signal=st\n"
+    "dma.st wait=vec dram=Y sram=64 n0=4 n1=4 ds1=4 ss1=4\n"
+    "dma.st dram=tmp+16 sram=64 n0=4\n";
+
+START_TEST(container_round_trip) {
+  Arch arch = simtest_small_arch();
+  Ebin b = simtest_assemble(sample, &arch);
+  ck_assert_uint_eq(b.tensor_count, 4);
+  ck_assert_uint_eq(b.instr_count, 7);
+  ck_assert_uint_eq(b.tensors[3].dram_offset, 4096);
+  ck_assert_uint_eq(b.dram_bytes, 4096 + 64);
+  uint8_t *img;
+  size_t len;
+  char msg[400];
+  ck_assert(ebin_serialize(&b, &img, &len, msg, sizeof msg));
+  ck_assert_mem_eq(img, "EINCEBIN", 8);
+  /* header 64 + 4 tensors * 128 + 7 * 64 code = 1024, then W's data. */
+  ck_assert_uint_eq(len, 1024 + 128);
+  Ebin c;
+  ck_assert_msg(ebin_parse(img, len, &c, msg, sizeof msg), "%s", msg);
+  ck_assert_uint_eq(c.arch_hash, arch_hash(&arch));
+  ck_assert_uint_eq(c.tensor_count, 4);
+  ck_assert_str_eq(c.tensors[1].name, "W");
+  ck_assert_uint_eq(c.tensors[1].role, ROLE_PARAM);
+  ck_assert_float_eq(c.tensors[1].data[31], 32);
+  ck_assert_mem_eq(c.code, b.code, b.instr_count * ISA_BYTES);
+  uint8_t *img2;
+  size_t len2;
+  ck_assert(ebin_serialize(&c, &img2, &len2, msg, sizeof msg));
+  ck_assert_uint_eq(len, len2);
+  ck_assert_mem_eq(img, img2, len);
+  free(img);
+  free(img2);
+  ebin_free(&c);
+  ebin_free(&b);
+}
+END_TEST
+
+START_TEST(disassembly_reassembles_to_the_same_bytes) {
+  Arch arch = simtest_small_arch();
+  Ebin b = simtest_assemble(sample, &arch);
+  char *text = NULL;
+  size_t text_len = 0;
+  FILE *f = open_memstream(&text, &text_len);
+  asm_disassemble(&b, f);
+  fclose(f);
+  ck_assert_msg(strstr(text, "dma.ld dram=X sram=0 n0=8 n1=4 ds1=8 ss1=8  # 0"), "%s", text);
+  ck_assert_msg(strstr(text, "v.mul signal=st immb=1 imm=0.5 rows=4"), "%s", text);
+  ck_assert_msg(strstr(text, "dma.st dram=tmp+16 sram=64 n0=4"), "%s", text);
+  ck_assert_msg(strstr(text, ".tensor tmp scratch [16] @4096"), "%s", text);
+  Ebin c;
+  char msg[400];
+  ck_assert_msg(asm_assemble("dis.s", text, text_len, b.arch_hash, &c, msg, sizeof msg), "%s\n%s",
+                msg, text);
+  uint8_t *x, *y;
+  size_t xl, yl;
+  ck_assert(ebin_serialize(&b, &x, &xl, msg, sizeof msg));
+  ck_assert(ebin_serialize(&c, &y, &yl, msg, sizeof msg));
+  ck_assert_uint_eq(xl, yl);
+  ck_assert_mem_eq(x, y, xl);
+  free(x);
+  free(y);
+  free(text);
+  ebin_free(&b);
+  ebin_free(&c);
+}
+END_TEST
+
+static void expect_asm_error(const char *text, const char *want) {
+  Ebin b;
+  char msg[400];
+  ck_assert_msg(!asm_assemble("t.s", text, strlen(text), 0, &b, msg, sizeof msg), "accepted: %s",
+                text);
+  ck_assert_msg(strstr(msg, want), "message '%s' lacks '%s'", msg, want);
+}
+
+START_TEST(assembler_errors) {
+  expect_asm_error("mm m=1\nfoo x=1\n", "t.s:2: unknown instruction 'foo'");
+  expect_asm_error("mm q=1\n", "t.s:1: mm has no field 'q'");
+  expect_asm_error("v.exp imm=1\n", "v.exp has no field 'imm'"); /* unused by unary ops */
+  expect_asm_error("mm m=1 m=2\n", "field 'm' given twice");
+  expect_asm_error("mm m\n", "expected name=value");
+  expect_asm_error("mm m=-1\n", "not an unsigned integer");
+  expect_asm_error("mm m=4294967296\n", "does not fit in 32 bits");
+  expect_asm_error("mm acc=2\n", "does not fit in 1 bits");
+  expect_asm_error("mm wait=mx\n", "waits for a token from its own unit");
+  expect_asm_error("mm signal=ld,foo\n", "not a list of units");
+  expect_asm_error("v.add immb=1 imm=x\n", "'x' is not a number");
+  expect_asm_error("v.add imm=2\n", "imm is set but immb is 0");
+  expect_asm_error("v.add immb=1 imm=2 b=3\n", "operand b is set but immb is 1");
+  expect_asm_error("dma.ld dram=nope\n", "unknown tensor 'nope'");
+  expect_asm_error(".tensor x input [0]\n", "bad dimension");
+  expect_asm_error(".tensor x input [2\n", "malformed dimensions");
+  expect_asm_error(".tensor x wrong [2]\n", "unknown role 'wrong'");
+  expect_asm_error(".tensor 9x input [2]\n", "bad tensor name");
+  expect_asm_error(".tensor x input [2]\n.tensor x input [2]\n", "duplicate tensor 'x'");
+  expect_asm_error(".tensor x input [32]\n.tensor y input [2] @64\n", "overlaps 'x'");
+  expect_asm_error(".tensor x input [2] @3\n", "not 64-aligned");
+  expect_asm_error(".tensor x input [2]\n.data x 1 2\n", "'x' is not a param");
+  expect_asm_error(".tensor w param [2]\n.data w 1 2 3\n", "more than 2 values");
+  expect_asm_error(".tensor w param [2]\n.data w 1\n", "has 1 values, the tensor has 2");
+  expect_asm_error(".frob\n", "unknown directive '.frob'");
+}
+END_TEST
+
+START_TEST(dma_between_tensors_is_rejected) {
+  /* A is bytes 0..15, B starts at 128: byte 64 is in no tensor, and a box
+   * starting in A may not run into the gap. */
+  Arch arch = simtest_small_arch();
+  const char *cases[][2] = {
+      {"dma.ld dram=64 sram=0 n0=4\n", "DRAM address 64 is not inside any tensor"},
+      {"dma.ld dram=A+8 sram=0 n0=4\n", "DRAM bytes 8..23 run past the end of tensor 'A' (16)"},
+      {"dma.st dram=B+12 sram=0 n0=2\n", "run past the end of tensor 'B'"},
+      {"dma.ld dram=B+12 sram=0 n0=1\n", NULL},
+      {"dma.ld dram=A sram=0 n0=2 n1=2 ds1=2\n", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char text[300];
+    snprintf(text, sizeof text, ".tensor A input [4]\n.tensor B input [4] @128\n%s", cases[i][0]);
+    Ebin b;
+    char msg[400];
+    ck_assert(asm_assemble("t.s", text, strlen(text), arch_hash(&arch), &b, msg, sizeof msg));
+    bool ok = sim_check(&b, &arch, msg, sizeof msg);
+    if (cases[i][1]) {
+      ck_assert_msg(!ok, "accepted %s", cases[i][0]);
+      ck_assert_msg(strstr(msg, cases[i][1]), "message '%s' lacks '%s'", msg, cases[i][1]);
+    } else {
+      ck_assert_msg(ok, "%s: %s", cases[i][0], msg);
+    }
+    ebin_free(&b);
+  }
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("ebin");
+  TCase *tc = tcase_create("ebin");
+  tcase_add_test(tc, opcode_table_is_consistent);
+  tcase_add_test(tc, manual_lists_every_opcode);
+  tcase_add_test(tc, container_round_trip);
+  tcase_add_test(tc, disassembly_reassembles_to_the_same_bytes);
+  tcase_add_test(tc, assembler_errors);
+  tcase_add_test(tc, dma_between_tensors_is_rejected);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
