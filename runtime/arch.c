@@ -1,6 +1,7 @@
 /* Architecture files: a two-level YAML mapping read with libyaml's event
  * parser, checked against one table of parameters. */
 #include "runtime/arch.h"
+#include "runtime/infile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -362,38 +363,11 @@ bool arch_parse(Arch *a, const char *name, const char *text, size_t len, char *m
 }
 
 bool arch_load(Arch *a, const char *path, char *msg, size_t msg_size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(msg, msg_size, "%s: cannot open: %s", path, strerror(errno));
-    return false;
-  }
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
-  size_t got;
-  while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      if (cap >= (1u << 20)) {
-        fclose(f);
-        free(buf);
-        snprintf(msg, msg_size, "%s: larger than 1 MiB; not an architecture file", path);
-        return false;
-      }
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
-  }
-  bool read_error = ferror(f);
-  fclose(f);
-  if (!buf || read_error) {
-    free(buf);
-    snprintf(msg, msg_size, "%s: cannot read", path);
+  char why[300];
+  size_t len;
+  char *buf = infile_read(path, (size_t)1 << 20, &len, why, sizeof why);
+  if (!buf) {
+    snprintf(msg, msg_size, "%s: %s", path, why);
     return false;
   }
   bool ok = arch_parse(a, path, buf, len, msg, msg_size);

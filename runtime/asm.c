@@ -1,5 +1,6 @@
 /* Assembler and disassembler, both driven by the opcode and field tables. */
 #include "runtime/asm.h"
+#include "runtime/infile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -331,30 +332,11 @@ bool asm_assemble(const char *name, const char *text, size_t len, uint64_t arch_
 
 bool asm_assemble_file(const char *path, uint64_t arch_hash, Ebin *out, char *msg,
                        size_t msg_size) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (!f) {
-    snprintf(msg, msg_size, "%s: cannot open: %s", path, strerror(errno));
-    return false;
-  }
-  size_t cap = 1 << 14, len = 0, got;
-  char *buf = malloc(cap);
-  while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
-  }
-  if (f != stdin)
-    fclose(f);
+  char why[300];
+  size_t len;
+  char *buf = infile_read(path, (size_t)64 << 20, &len, why, sizeof why);
   if (!buf) {
-    snprintf(msg, msg_size, "%s: cannot read", path);
+    snprintf(msg, msg_size, "%s: %s", path, why);
     return false;
   }
   bool ok = asm_assemble(path, buf, len, arch_hash, out, msg, msg_size);

@@ -3,8 +3,8 @@
 #include "runtime/ebin.h"
 
 #include "runtime/outfile.h"
+#include "runtime/infile.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,40 +534,10 @@ bool ebin_parse(const uint8_t *data, size_t len, Ebin *b, char *msg, size_t msg_
 
 bool ebin_read(const char *path, Ebin *b, char *msg, size_t msg_size) {
   ebin_init(b, 0);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(msg, msg_size, "%s: cannot open: %s", path, strerror(errno));
-    return false;
-  }
-  size_t cap = 1 << 16, len = 0, got;
-  uint8_t *buf = malloc(cap);
-  while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      if (cap > ((size_t)1 << 40)) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      uint8_t *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
-  }
-  bool read_error = ferror(f);
-  fclose(f);
-  if (!buf || read_error) {
-    free(buf);
-    snprintf(msg, msg_size, "%s: cannot read", path);
-    return false;
-  }
   char why[400];
-  bool ok = ebin_parse(buf, len, b, why, sizeof why);
+  size_t len;
+  uint8_t *buf = (uint8_t *)infile_read(path, (size_t)4 << 30, &len, why, sizeof why);
+  bool ok = buf && ebin_parse(buf, len, b, why, sizeof why);
   free(buf);
   if (!ok)
     snprintf(msg, msg_size, "%s: %s", path, why);

@@ -3,6 +3,7 @@
 # simulator), and the programs einsim and einasm.
 noinst_LIBRARIES += libeincrt.a
 libeincrt_a_SOURCES = runtime/outfile.c runtime/outfile.h \
+	runtime/infile.c runtime/infile.h \
 	runtime/npy.c runtime/npy.h \
 	runtime/rng.c runtime/rng.h \
 	runtime/isa.c runtime/isa.h \

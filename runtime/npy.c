@@ -3,8 +3,8 @@
 #include "runtime/npy.h"
 
 #include "runtime/outfile.h"
+#include "runtime/infile.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,35 +245,10 @@ bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t ms
 
 bool npy_read(const char *path, NpyArray *a, char *msg, size_t msg_size) {
   memset(a, 0, sizeof *a);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(msg, msg_size, "%s: cannot open: %s", path, strerror(errno));
-    return false;
-  }
-  size_t cap = 1 << 16, len = 0, got;
-  uint8_t *buf = malloc(cap);
-  while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      uint8_t *bigger = cap < NPY_MAX_BYTES ? realloc(buf, cap * 2) : NULL;
-      if (!bigger) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
-  }
-  bool read_error = ferror(f);
-  fclose(f);
-  if (!buf || read_error) {
-    free(buf);
-    snprintf(msg, msg_size, "%s: cannot read", path);
-    return false;
-  }
   char why[300];
-  bool ok = npy_parse(buf, len, a, why, sizeof why);
+  size_t len;
+  uint8_t *buf = (uint8_t *)infile_read(path, (size_t)4 << 30, &len, why, sizeof why);
+  bool ok = buf && npy_parse(buf, len, a, why, sizeof why);
   free(buf);
   if (!ok)
     snprintf(msg, msg_size, "%s: %s", path, why);

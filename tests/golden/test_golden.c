@@ -221,6 +221,16 @@ START_TEST(rejects_bad_npy_files) {
   free(valid);
   free(wrong_dtype);
   free(zeros);
+  /* A (sparse) 5 GiB file is refused from its size, before any reading. */
+  char *path = write_temp_file("x", 1);
+  ck_assert_int_eq(truncate(path, (off_t)5 << 30), 0);
+  char arg[4300], *err;
+  snprintf(arg, sizeof arg, "--input B=%s", path);
+  ck_assert_int_eq(run_matmul_with(arg, &err), 1);
+  ck_assert_msg(strstr(err, ": larger than 4096 MiB\n") != NULL, "%s", err);
+  free(err);
+  unlink(path);
+  free(path);
 }
 END_TEST
 
