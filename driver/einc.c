@@ -207,7 +207,8 @@ static int cmd_dump(const Options *o) {
   Cascade *c = load_model(o, &arena);
   if (c) {
     OutFile out;
-    FILE *f = outfile_open(&out, o->output ? o->output : "-");
+    const char *path = o->output ? o->output : "-";
+    FILE *f = outfile_open(&out, path);
     if (f) {
       if (after && after->lowers)
         print_loop(lower_trivial(c, &arena), f);
@@ -220,6 +221,9 @@ static int cmd_dump(const Options *o) {
       if (outfile_commit(&out))
         status = 0;
     }
+    if (status != 0)
+      fprintf(stderr, "einc: cannot write %s: %s\n", o->output ? o->output : "standard output",
+              strerror(errno));
   }
   arena_free(&arena);
   return status;

@@ -94,7 +94,7 @@ static bool write_output(const Options *o, const Tensor *t, const float *buf) {
     dims[d] = (uint64_t)t->dims[d];
   char msg[512];
   if (!npy_write(path, (uint32_t)t->rank, dims, buf, msg, sizeof msg)) {
-    fprintf(stderr, "einc: cannot write %s: %s\n", path, msg);
+    fprintf(stderr, "einc: %s\n", msg);
     return false;
   }
   return true;

@@ -6,6 +6,7 @@
 #include "runtime/infile.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,20 +245,11 @@ bool ebin_write(const Ebin *b, const char *path, char *msg, size_t msg_size) {
   size_t len;
   if (!ebin_serialize(b, &img, &len, msg, msg_size))
     return false;
-  OutFile of;
-  FILE *f = outfile_open(&of, path);
-  if (!f) {
-    free(img);
-    snprintf(msg, msg_size, "cannot write %s", path);
-    return false;
-  }
-  fwrite(img, 1, len, f);
+  bool ok = outfile_write_all(path, img, len);
+  if (!ok)
+    snprintf(msg, msg_size, "cannot write %s: %s", path, strerror(errno));
   free(img);
-  if (!outfile_commit(&of)) {
-    snprintf(msg, msg_size, "cannot write %s", path);
-    return false;
-  }
-  return true;
+  return ok;
 }
 
 /* ---- the reader ---- */

@@ -8,6 +8,7 @@
 #include "runtime/outfile.h"
 #include "runtime/sim.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,13 +141,15 @@ int main(int argc, char **argv) {
     }
     OutFile of;
     FILE *f = outfile_open(&of, out ? out : "-");
-    if (!f) {
-      ebin_free(&b);
+    if (f)
+      asm_disassemble(&b, f);
+    ebin_free(&b);
+    if (!f || !outfile_commit(&of)) {
+      fprintf(stderr, "einasm: cannot write %s: %s\n", out ? out : "standard output",
+              strerror(errno));
       return 1;
     }
-    asm_disassemble(&b, f);
-    ebin_free(&b);
-    return outfile_commit(&of) ? 0 : 1;
+    return 0;
   }
   fprintf(stderr, "einasm: unknown command '%s'\n%s", cmd, usage);
   return 2;

@@ -171,8 +171,10 @@ int main(int argc, char **argv) {
   SimOptions opt = {!timing_only, NULL, progress < 0 ? isatty(2) : progress == 1};
   if (trace_path) {
     opt.trace = outfile_open(&trace_file, trace_path);
-    if (!opt.trace)
+    if (!opt.trace) {
+      fprintf(stderr, "einsim: cannot write %s: %s\n", trace_path, strerror(errno));
       goto out;
+    }
     trace_open = true;
   }
   sim = sim_new(&bin, &arch, &opt);
@@ -207,8 +209,10 @@ int main(int argc, char **argv) {
   }
   if (trace_open) {
     trace_open = false;
-    if (!outfile_commit(&trace_file))
+    if (!outfile_commit(&trace_file)) {
+      fprintf(stderr, "einsim: cannot write %s: %s\n", trace_path, strerror(errno));
       goto out;
+    }
   }
   if (st.stray_tokens)
     fprintf(stderr, "einsim: warning: %llu dependency tokens were pushed but never popped\n",
@@ -239,11 +243,12 @@ int main(int argc, char **argv) {
   if (stats_path) {
     OutFile of;
     FILE *f = outfile_open(&of, stats_path);
-    if (!f)
+    if (f)
+      sim_stats_json(&st, &arch, f);
+    if (!f || !outfile_commit(&of)) {
+      fprintf(stderr, "einsim: cannot write %s: %s\n", stats_path, strerror(errno));
       goto out;
-    sim_stats_json(&st, &arch, f);
-    if (!outfile_commit(&of))
-      goto out;
+    }
   }
   if (!quiet) {
     sim_stats_summary(&st, &arch, stderr);

@@ -6,6 +6,7 @@
 #include "runtime/infile.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -345,18 +346,9 @@ bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const floa
     snprintf(msg, msg_size, "%s: out of memory", path);
     return false;
   }
-  OutFile of;
-  FILE *f = outfile_open(&of, path);
-  if (!f) {
-    free(img);
-    snprintf(msg, msg_size, "cannot write %s", path);
-    return false;
-  }
-  fwrite(img, 1, len, f);
+  bool ok = outfile_write_all(path, img, len);
+  if (!ok)
+    snprintf(msg, msg_size, "cannot write %s: %s", path, strerror(errno));
   free(img);
-  if (!outfile_commit(&of)) {
-    snprintf(msg, msg_size, "cannot write %s", path);
-    return false;
-  }
-  return true;
+  return ok;
 }

@@ -19,11 +19,12 @@ FILE *outfile_open(OutFile *o, const char *path) {
   memcpy(o->tmp + n, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
   int fd = mkstemp(o->tmp);
   if (fd < 0 || !(o->f = fdopen(fd, "wb"))) {
-    fprintf(stderr, "einc: cannot write %s: %s\n", path, strerror(errno));
+    int saved = errno;
     if (fd >= 0) {
       close(fd);
       unlink(o->tmp);
     }
+    errno = saved;
     free(o->path);
     free(o->tmp);
     memset(o, 0, sizeof *o);
@@ -39,22 +40,34 @@ static void release(OutFile *o) {
 }
 
 bool outfile_commit(OutFile *o) {
-  if (!o->path) {
-    bool ok = fflush(o->f) == 0 && !ferror(o->f);
-    if (!ok)
-      fprintf(stderr, "einc: cannot write standard output: %s\n", strerror(errno));
-    return ok;
-  }
+  if (!o->path)
+    return fflush(o->f) == 0 && !ferror(o->f);
+  errno = 0;
   bool ok = fflush(o->f) == 0 && !ferror(o->f);
   ok = (fclose(o->f) == 0) && ok;
   if (ok && rename(o->tmp, o->path) != 0)
     ok = false;
   if (!ok) {
-    fprintf(stderr, "einc: cannot write %s: %s\n", o->path, strerror(errno));
+    int saved = errno ? errno : EIO;
     unlink(o->tmp);
+    errno = saved;
   }
   release(o);
   return ok;
+}
+
+bool outfile_write_all(const char *path, const void *data, size_t len) {
+  OutFile o;
+  FILE *f = outfile_open(&o, path);
+  if (!f)
+    return false;
+  if (fwrite(data, 1, len, f) != len) {
+    int saved = errno ? errno : EIO;
+    outfile_abort(&o);
+    errno = saved;
+    return false;
+  }
+  return outfile_commit(&o);
 }
 
 void outfile_abort(OutFile *o) {

@@ -12,11 +12,15 @@ typedef struct OutFile {
   char *tmp;
 } OutFile;
 
-/* Opens a temporary file beside `path` ("-" is standard output). On failure
- * prints "einc: cannot write PATH: REASON" and returns NULL. */
+/* These print nothing: on failure they return NULL or false with errno set,
+ * and the caller says what failed in its own program's voice. */
+
+/* Opens a temporary file beside `path` ("-" is standard output). */
 FILE *outfile_open(OutFile *o, const char *path);
-/* Flushes, closes and renames into place; false (with a message) on error. */
+/* Flushes, closes and renames into place; false on error (nothing is left). */
 bool outfile_commit(OutFile *o);
+/* The whole of data[0..len) as the file at path. */
+bool outfile_write_all(const char *path, const void *data, size_t len);
 /* Closes and removes the temporary file. */
 void outfile_abort(OutFile *o);
 

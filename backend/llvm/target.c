@@ -1,4 +1,5 @@
 /* The host target: TargetMachine, the O3 pipeline, and files on disk. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +96,6 @@ bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **error) {
   return true;
 }
 
-static bool write_bytes(const char *path, const char *data, size_t n) {
-  OutFile out;
-  FILE *f = outfile_open(&out, path);
-  if (!f)
-    return false;
-  if (fwrite(data, 1, n, f) != n) {
-    outfile_abort(&out);
-    return false;
-  }
-  return outfile_commit(&out);
-}
-
 static bool write_header(const LoopProgram *p, const char *name, const char *path) {
   OutFile out;
   FILE *f = outfile_open(&out, path);
@@ -159,7 +148,7 @@ bool cpu_emit(const LoopProgram *p, const char *name, CpuEmitKind kind, const ch
   if (ok) {
     if (kind == CPU_EMIT_LLVM_IR) {
       char *text = LLVMPrintModuleToString(mod);
-      ok = write_bytes(path, text, strlen(text));
+      ok = outfile_write_all(path, text, strlen(text));
       LLVMDisposeMessage(text);
     } else {
       LLVMMemoryBufferRef buf = NULL;
@@ -169,14 +158,17 @@ bool cpu_emit(const LoopProgram *p, const char *name, CpuEmitKind kind, const ch
         *error = copy_message("LLVM code generation failed", msg);
         ok = false;
       } else {
-        ok = write_bytes(path, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+        ok = outfile_write_all(path, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
         LLVMDisposeMemoryBuffer(buf);
       }
     }
     if (ok && header_path)
       ok = write_header(p, name, header_path);
-    if (!ok && !*error)
-      *error = copy_message("cannot write the output", NULL);
+    if (!ok && !*error) {
+      char what[4200];
+      snprintf(what, sizeof what, "cannot write %s: %s", path, strerror(errno));
+      *error = copy_message(what, NULL);
+    }
   }
   LLVMDisposeModule(mod);
   LLVMContextDispose(ctx);

@@ -242,6 +242,10 @@ START_TEST(rejects_unknown_input_and_missing_file) {
            env_or("SRCDIR", "."));
   ck_assert_str_eq(err, expected);
   free(err);
+  /* The last --outdir wins: an output that cannot be written is one message. */
+  ck_assert_int_eq(run_matmul_with("--outdir /nonexistent/dir", &err), 1);
+  ck_assert_str_eq(err, "einc: cannot write /nonexistent/dir/C.npy: No such file or directory\n");
+  free(err);
   ck_assert_int_eq(run_matmul_with("--input A=/nonexistent/A.npy", &err), 1);
   ck_assert_msg(strncmp(err, "einc: --input A=/nonexistent/A.npy: ", 36) == 0, "%s", err);
   free(err);
