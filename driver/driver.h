@@ -23,6 +23,7 @@ typedef struct Options {
   const char *target; /* "cpu" or "accel" */
   const char *outdir;
   const char *name;   /* C name of the generated entry point */
+  const char *arch;   /* --arch ARCH.yaml, for --target accel */
   uint64_t seed;
   Define *defs;
   int ndefs;

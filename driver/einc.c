@@ -13,6 +13,7 @@
 #include "driver/driver.h"
 #include "ir/loop.h"
 #include "passes/passes.h"
+#include "runtime/arch.h"
 #include "runtime/outfile.h"
 
 
@@ -29,7 +30,9 @@ static const char usage_text[] =
     "      compile and run; write every output as DIR/NAME.npy; inputs not given are\n"
     "      seeded pseudo-random values (--target accel: not yet implemented)\n"
     "  compile MODEL.ein --target cpu -o OUT.o|OUT.s|OUT.ll [--name C_NAME]\n"
-    "      native code and a C header OUT.h (--target accel: not yet implemented)\n"
+    "      native code and a C header OUT.h\n"
+    "  compile MODEL.ein --target accel [--arch ARCH.yaml] -o MODEL.ebin\n"
+    "      accelerator microcode (not yet implemented; --arch is checked already)\n"
     "  check MODEL.ein [--rtol R] [--atol A]                      (not yet implemented)\n"
     "\n"
     "options:\n"
@@ -131,6 +134,10 @@ static int parse_args(int argc, char **argv, Options *o) {
       if (!(v = option_value(argc, argv, &i, "--outdir")))
         return usage_error("%s needs a directory", a);
       o->outdir = v;
+    } else if (is_option(a, "--arch")) {
+      if (!(v = option_value(argc, argv, &i, "--arch")))
+        return usage_error("%s needs ARCH.yaml", a);
+      o->arch = v;
     } else if (is_option(a, "--name")) {
       if (!(v = option_value(argc, argv, &i, "--name")))
         return usage_error("%s needs a value", a);
@@ -229,6 +236,17 @@ static int cmd_dump(const Options *o) {
   return status;
 }
 
+/* An architecture file is checked as soon as it is named, so that its
+ * errors (with line numbers) come before any other work. */
+static bool arch_file_ok(const char *path) {
+  Arch arch;
+  char msg[1024];
+  if (arch_load(&arch, path, msg, sizeof msg))
+    return true;
+  fprintf(stderr, "einc: %s\n", msg);
+  return false;
+}
+
 static int not_yet(const Options *o, const char *issue) {
   fprintf(stderr, "einc: '%s' is not implemented yet (%s)\n", o->command, issue);
   return EXIT_REJECTED;
@@ -266,6 +284,10 @@ int main(int argc, char **argv) {
     status = not_yet(&o, "it needs the accelerator backend, issue #5");
   else if ((status = parse_args(argc, argv, &o)) != 0)
     ;
+  else if (o.arch && strcmp(o.target, "accel") != 0)
+    status = usage_error("--arch applies only to --target accel%s", "");
+  else if (o.arch && !arch_file_ok(o.arch))
+    status = EXIT_REJECTED;
   else if (strcmp(o.command, "dump") == 0)
     status = cmd_dump(&o);
   else if (strcmp(o.target, "accel") == 0)

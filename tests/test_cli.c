@@ -330,6 +330,42 @@ START_TEST(test_other_usage_errors) {
 }
 END_TEST
 
+START_TEST(test_arch_option) {
+  /* --arch is checked when named (errors carry the file's line), and it
+   * belongs to --target accel only. */
+  char *dir = temp_dir();
+  char *good = str_printf("%s/arch/default.yaml", test_srcdir());
+  char *bad = str_printf("%s/bad.yaml", dir);
+  FILE *f = fopen(bad, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("# an architecture file with a misspelt key\nmystery: 3\n", f);
+  fclose(f);
+  const char *with_good[] = {"compile", "m.ein", "--target", "accel", "--arch", good, "-o",
+                             "m.ebin", NULL};
+  Run r = run_einc(dir, with_good);
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_msg(starts_with(r.err, "einc: 'compile' is not implemented yet"), "%s", r.err);
+  run_free(&r);
+  const char *with_bad[] = {"compile", "m.ein", "--target", "accel", "--arch", bad, "-o",
+                            "m.ebin", NULL};
+  r = run_einc(dir, with_bad);
+  ck_assert_int_eq(r.status, 1);
+  char *want = str_printf("einc: %s:2: unknown key 'mystery'", bad);
+  ck_assert_msg(starts_with(r.err, want), "%s", r.err);
+  free(want);
+  run_free(&r);
+  const char *on_cpu[] = {"run", "m.ein", "--arch", good, NULL};
+  r = run_einc(dir, on_cpu);
+  ck_assert_int_eq(r.status, 2);
+  ck_assert_str_eq(r.err, "einc: --arch applies only to --target accel\nTry 'einc --help'.\n");
+  run_free(&r);
+  remove_dir(dir);
+  free(dir);
+  free(good);
+  free(bad);
+}
+END_TEST
+
 START_TEST(test_not_implemented) {
   /* What is not there yet says so (exit 1) and writes nothing. */
   static const struct {
@@ -507,6 +543,7 @@ int main(void) {
   tcase_add_test(tc, test_bad_define);
   tcase_add_test(tc, test_other_usage_errors);
   tcase_add_test(tc, test_not_implemented);
+  tcase_add_test(tc, test_arch_option);
   tcase_add_test(tc, test_run_missing_model);
   tcase_add_test(tc, test_dump_text);
   tcase_add_test(tc, test_dump_define);
