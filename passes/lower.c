@@ -181,19 +181,13 @@ static int unit_stride_uses(const Expr *x, int var) {
 /* All variables of an accumulate-in-place nest: the left-hand ones in order,
  * then the reduced ones, with the best unit-stride variable moved last (ties go
  * to a reduced variable, whose accumulator stays in a register). */
-static int choose_order(Lower *L, const Expr *reduce, int *order) {
+static int choose_order(Lower *L, const Expr *reduce, Index **out_index, int *order) {
   const Einsum *e = L->e;
   int n = 0;
   for (int i = 0; i < e->out->rank; i++)
     order[n++] = e->lhs[i];
   for (int i = 0; i < reduce->nrvars; i++)
     order[n++] = reduce->rvars[i];
-  Index **out_index = arena_alloc(L->arena, sizeof *out_index * (e->out->rank + 1));
-  for (int i = 0; i < e->out->rank; i++) {
-    out_index[i] = arena_alloc(L->arena, sizeof **out_index);
-    out_index[i]->kind = IX_VAR;
-    out_index[i]->var = e->lhs[i];
-  }
   int best = -1, best_score = -1;
   for (int i = 0; i < n; i++) {
     int score = unit_stride_uses(reduce->arg[0], order[i]) +
@@ -379,7 +373,7 @@ static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
   append(&b, nest(L, e->lhs, e->out->rank,
                   store(L, out, index, -1, UPD_SET, lconst(L, reduce_identity(r->reduce)))));
   int *order = arena_alloc(L->arena, sizeof *order * (e->out->rank + r->nrvars + 1));
-  int n = choose_order(L, r, order);
+  int n = choose_order(L, r, index, order);
   Block inner = {0};
   LExpr *body = lower_expr(L, r->arg[0], &inner);
   append(&inner, store(L, out, index, -1, reduce_update[r->reduce], body));
