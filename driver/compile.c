@@ -37,8 +37,7 @@ int cmd_compile(const Options *o) {
     memcpy(header, o->output, stem);
     memcpy(header + stem, ".h", 3);
     char *error = NULL;
-    if (cpu_emit(lower_trivial(c, &arena), entry_name(o, &arena), kind, o->output, header,
-                 &error))
+    if (cpu_emit(lower_trivial(c, &arena), entry_name(o, &arena), kind, o->output, header, &error))
       status = 0;
     else if (error)
       fprintf(stderr, "einc: %s\n", error);

@@ -22,8 +22,8 @@ typedef struct Options {
   const char *output;
   const char *target; /* "cpu" or "accel" */
   const char *outdir;
-  const char *name;   /* C name of the generated entry point */
-  const char *arch;   /* --arch ARCH.yaml, for --target accel */
+  const char *name; /* C name of the generated entry point */
+  const char *arch; /* --arch ARCH.yaml, for --target accel */
   uint64_t seed;
   Define *defs;
   int ndefs;

@@ -16,8 +16,6 @@
 #include "runtime/arch.h"
 #include "runtime/outfile.h"
 
-
-
 static const char usage_text[] =
     "usage: einc COMMAND MODEL.ein [OPTIONS]\n"
     "\n"
@@ -41,8 +39,6 @@ static const char usage_text[] =
     "  --version       show the version\n"
     "\n"
     "exit status: 0 success, 1 program or input rejected, 2 bad command line\n";
-
-
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "einc: ");

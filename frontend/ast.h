@@ -42,7 +42,7 @@ typedef struct AstExpr {
   AstKind kind;
   SrcLoc loc;
   double num;
-  long long ival;  /* AX_NUM written as an integer */
+  long long ival; /* AX_NUM written as an integer */
   bool is_int;
   const char *name;
   AstOp op;
@@ -70,14 +70,14 @@ typedef struct AstLet {
 typedef struct AstStmt {
   AstStmtKind kind;
   SrcLoc loc;
-  AstLet *lets;        /* AS_LET */
-  int role;            /* AS_DECL: a Role */
-  const char *name;    /* AS_DECL */
+  AstLet *lets;     /* AS_LET */
+  int role;         /* AS_DECL: a Role */
+  const char *name; /* AS_DECL */
   SrcLoc name_loc;
-  AstExpr *dims;       /* AS_DECL */
-  const char *type;    /* AS_DECL, NULL for the default */
+  AstExpr *dims;    /* AS_DECL */
+  const char *type; /* AS_DECL, NULL for the default */
   SrcLoc type_loc;
-  AstExpr *lhs;        /* AS_EINSUM: AX_NAME or AX_ACCESS */
+  AstExpr *lhs; /* AS_EINSUM: AX_NAME or AX_ACCESS */
   AstExpr *rhs;
   AstExpr *init;
   struct AstStmt *next;

@@ -102,8 +102,8 @@ static bool check_new_name(Sema *s, const char *name, SrcLoc loc) {
   LetConst *l = find_let(s, name);
   if (l) {
     SrcLoc prev = let_loc(s, l);
-    diag_error(s->diag, loc, "'%s' is already declared as a let constant at %d:%d", name,
-               prev.line, prev.col);
+    diag_error(s->diag, loc, "'%s' is already declared as a let constant at %d:%d", name, prev.line,
+               prev.col);
     return false;
   }
   SymTensor *t = find_tensor(s, name);
@@ -135,7 +135,8 @@ bool sema_eval_int(Sema *s, const AstExpr *e, int64_t *out) {
     }
     const SrcLoc *later = sema_later_declaration(s, e->name, e->loc, true);
     if (find_tensor(s, e->name))
-      diag_error(s->diag, e->loc, "'%s' is a tensor; a constant expression uses integers and let constants",
+      diag_error(s->diag, e->loc,
+                 "'%s' is a tensor; a constant expression uses integers and let constants",
                  e->name);
     else if (later)
       diag_error(s->diag, e->loc, "'%s' is used before its declaration at %d:%d", e->name,

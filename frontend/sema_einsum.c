@@ -179,8 +179,11 @@ static Index *build_index(Stmt *st, const AstExpr *e) {
     return ix;
   }
   case AX_BINARY: {
-    static const IndexKind kinds[] = {[AOP_ADD] = IX_ADD, [AOP_SUB] = IX_SUB, [AOP_MUL] = IX_MUL,
-                                      [AOP_DIV] = IX_DIV, [AOP_MOD] = IX_MOD};
+    static const IndexKind kinds[] = {[AOP_ADD] = IX_ADD,
+                                      [AOP_SUB] = IX_SUB,
+                                      [AOP_MUL] = IX_MUL,
+                                      [AOP_DIV] = IX_DIV,
+                                      [AOP_MOD] = IX_MOD};
     if (e->op < AOP_ADD || e->op > AOP_MOD)
       break;
     Index *a = build_index(st, e->args);
@@ -201,11 +204,21 @@ static Index *build_index(Stmt *st, const AstExpr *e) {
       int64_t x = a->value, y = b->value, r = 0;
       bool overflow = false;
       switch (k) {
-      case IX_ADD: overflow = __builtin_add_overflow(x, y, &r); break;
-      case IX_SUB: overflow = __builtin_sub_overflow(x, y, &r); break;
-      case IX_MUL: overflow = __builtin_mul_overflow(x, y, &r); break;
-      case IX_DIV: r = floor_div(x, y); break;
-      default: r = floor_mod(x, y); break;
+      case IX_ADD:
+        overflow = __builtin_add_overflow(x, y, &r);
+        break;
+      case IX_SUB:
+        overflow = __builtin_sub_overflow(x, y, &r);
+        break;
+      case IX_MUL:
+        overflow = __builtin_mul_overflow(x, y, &r);
+        break;
+      case IX_DIV:
+        r = floor_div(x, y);
+        break;
+      default:
+        r = floor_mod(x, y);
+        break;
       }
       if (overflow) {
         diag_error(d, e->loc, "integer overflow in index expression");
@@ -221,8 +234,9 @@ static Index *build_index(Stmt *st, const AstExpr *e) {
   default:
     break;
   }
-  diag_error(d, e->loc, "an index may use only index variables, integers, let constants and "
-                        "+ - * / %%");
+  diag_error(d, e->loc,
+             "an index may use only index variables, integers, let constants and "
+             "+ - * / %%");
   return NULL;
 }
 
@@ -466,10 +480,10 @@ static Expr *build_call(Stmt *st, const AstExpr *e) {
 }
 
 static Expr *build_binary(Stmt *st, const AstExpr *e) {
-  static const Op ops[] = {[AOP_ADD] = OP_ADD, [AOP_SUB] = OP_SUB, [AOP_MUL] = OP_MUL,
-                           [AOP_DIV] = OP_DIV, [AOP_LT] = OP_LT,   [AOP_LE] = OP_LE,
-                           [AOP_GT] = OP_GT,   [AOP_GE] = OP_GE,   [AOP_EQ] = OP_EQ,
-                           [AOP_NE] = OP_NE,   [AOP_AND] = OP_AND, [AOP_OR] = OP_OR};
+  static const Op ops[] = {
+      [AOP_ADD] = OP_ADD, [AOP_SUB] = OP_SUB, [AOP_MUL] = OP_MUL, [AOP_DIV] = OP_DIV,
+      [AOP_LT] = OP_LT,   [AOP_LE] = OP_LE,   [AOP_GT] = OP_GT,   [AOP_GE] = OP_GE,
+      [AOP_EQ] = OP_EQ,   [AOP_NE] = OP_NE,   [AOP_AND] = OP_AND, [AOP_OR] = OP_OR};
   if (e->op == AOP_MOD) {
     diag_error(st->s->diag, e->loc, "'%%' is allowed only in indices and let constants");
     return NULL;
@@ -502,7 +516,7 @@ static Expr *build(Stmt *st, const AstExpr *e) {
     Expr *a = not ? build_cond(st, e->args) : build_value(st, e->args);
     if (!a)
       return NULL;
-    if (!not && a->kind == EX_CONST) /* -2 is a number, not an operation */
+    if (!not &&a->kind == EX_CONST) /* -2 is a number, not an operation */
       return constant(st, -a->value, e->loc);
     Expr *x = new_expr(st, EX_UNARY, e->loc);
     x->op = not ? OP_NOT : OP_NEG;
@@ -671,8 +685,9 @@ static Recurrence *check_recurrence(Stmt *st) {
           return NULL;
         }
         if (along >= 0 || (pos >= 0 && pos != p)) {
-          diag_error(d, x->loc, "'%s' reads itself along more than one rank ('%s' and '%s'); a "
-                                "recurrence runs along exactly one",
+          diag_error(d, x->loc,
+                     "'%s' reads itself along more than one rank ('%s' and '%s'); a "
+                     "recurrence runs along exactly one",
                      name, st->vars[along >= 0 ? along : pos].name, var);
           return NULL;
         }
@@ -766,8 +781,7 @@ static const Expr *sum_site(Stmt *st, const Expr *root, int var) {
 }
 
 /* Wraps each site in a sum node, innermost first (a post-order walk). */
-static void wrap_sums(Stmt *st, Expr **slot, const Expr **sites, const int *site_vars,
-                      int nsites) {
+static void wrap_sums(Stmt *st, Expr **slot, const Expr **sites, const int *site_vars, int nsites) {
   Expr *x = *slot;
   for (int i = 0; i < x->nargs; i++)
     wrap_sums(st, &x->arg[i], sites, site_vars, nsites);

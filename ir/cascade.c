@@ -6,10 +6,10 @@ static const char *const dtype_names[] = {"f32", "f16", "bf16", "i8", "i32"};
 static const char *const role_names[] = {"input", "param", "output", "intermediate"};
 static const char *const role_keywords[] = {"input", "param", "output", "tensor"};
 static const char *const func_names[FN_COUNT] = {
-    "exp", "log",  "sqrt", "rsqrt", "sigmoid", "silu", "softplus", "tanh",
+    "exp",  "log", "sqrt", "rsqrt", "sigmoid", "silu", "softplus", "tanh",
     "relu", "sin", "cos",  "gelu",  "abs",     "max",  "min",      "pow"};
 static const char *const reduce_names[RED_COUNT] = {"sum", "max", "min", "prod"};
-static const char *const op_names[] = {"-", "!", "+", "-", "*", "/", "<",
+static const char *const op_names[] = {"-",  "!", "+",  "-",  "*",  "/",  "<",
                                        "<=", ">", ">=", "==", "!=", "&&", "||"};
 
 const char *dtype_name(DType t) { return dtype_names[t]; }

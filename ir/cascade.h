@@ -95,16 +95,16 @@ typedef enum { RED_SUM, RED_MAX, RED_MIN, RED_PROD, RED_COUNT } ReduceOp;
 typedef struct Expr {
   ExprKind kind;
   SrcLoc loc;
-  double value;   /* EX_CONST */
-  Tensor *tensor; /* EX_READ */
-  Index **index;  /* EX_READ: tensor->rank entries */
-  int var;        /* EX_INDEX */
-  Op op;          /* EX_UNARY, EX_BINARY */
-  Func func;      /* EX_CALL */
+  double value;    /* EX_CONST */
+  Tensor *tensor;  /* EX_READ */
+  Index **index;   /* EX_READ: tensor->rank entries */
+  int var;         /* EX_INDEX */
+  Op op;           /* EX_UNARY, EX_BINARY */
+  Func func;       /* EX_CALL */
   ReduceOp reduce; /* EX_REDUCE */
-  int *rvars;     /* EX_REDUCE: the variables it binds */
+  int *rvars;      /* EX_REDUCE: the variables it binds */
   int nrvars;
-  bool implicit;  /* EX_REDUCE placed by the Einstein convention */
+  bool implicit; /* EX_REDUCE placed by the Einstein convention */
   struct Expr *arg[3];
   int nargs;
 } Expr;
@@ -117,10 +117,10 @@ typedef struct IndexVar {
 
 /* out[..., v, ...] reads itself at v - k for constant k >= 1 along `pos`. */
 typedef struct Recurrence {
-  int pos;        /* position of the iterative rank in the left-hand side */
-  int var;        /* its index variable */
+  int pos; /* position of the iterative rank in the left-hand side */
+  int var; /* its index variable */
   int64_t max_offset;
-  Expr *init;     /* value of reads before index 0; NULL means 0 */
+  Expr *init; /* value of reads before index 0; NULL means 0 */
 } Recurrence;
 
 typedef struct Einsum {
@@ -157,8 +157,8 @@ const char *role_keyword(Role r); /* "input", "param", "output", "tensor" */
 const char *func_name(Func f);
 int func_arity(Func f);
 const char *reduce_name(ReduceOp r);
-const char *op_name(Op op);   /* "+", "<=", "!", ... */
-bool op_is_condition(Op op);  /* comparisons and logic give conditions */
+const char *op_name(Op op);  /* "+", "<=", "!", ... */
+bool op_is_condition(Op op); /* comparisons and logic give conditions */
 int64_t tensor_elements(const Tensor *t);
 Tensor *cascade_find_tensor(const Cascade *c, const char *name);
 

@@ -42,7 +42,7 @@ typedef struct LExpr {
   double value;
   LBuffer *buf;
   Index **index;
-  bool in_bounds;   /* LX_LOAD: every index provably in range: no check */
+  bool in_bounds;    /* LX_LOAD: every index provably in range: no check */
   struct LExpr *pad; /* LX_LOAD: value when out of range; NULL means 0 */
   int temp;
   int var;
@@ -87,7 +87,7 @@ typedef struct LoopProgram {
   const Cascade *cascade;
   LBuffer **buffers; /* buffers[i] holds cascade->tensors[i] */
   int nbuffers;
-  Kernel **kernels;  /* in Einsum order */
+  Kernel **kernels; /* in Einsum order */
   int nkernels;
 } LoopProgram;
 

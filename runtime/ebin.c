@@ -2,11 +2,11 @@
  * 64-byte instructions, 64-byte aligned data (docs/ebin.md). */
 #include "runtime/ebin.h"
 
-#include "runtime/outfile.h"
 #include "runtime/infile.h"
+#include "runtime/outfile.h"
 
-#include <stdio.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -2,11 +2,11 @@
  * dict literal padded to 64 bytes, then the raw data). */
 #include "runtime/npy.h"
 
-#include "runtime/outfile.h"
 #include "runtime/infile.h"
+#include "runtime/outfile.h"
 
-#include <stdio.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

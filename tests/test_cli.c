@@ -340,14 +340,14 @@ START_TEST(test_arch_option) {
   ck_assert_ptr_nonnull(f);
   fputs("# an architecture file with a misspelt key\nmystery: 3\n", f);
   fclose(f);
-  const char *with_good[] = {"compile", "m.ein", "--target", "accel", "--arch", good, "-o",
-                             "m.ebin", NULL};
+  const char *with_good[] = {"compile", "m.ein", "--target", "accel", "--arch",
+                             good,      "-o",    "m.ebin",   NULL};
   Run r = run_einc(dir, with_good);
   ck_assert_int_eq(r.status, 1);
   ck_assert_msg(starts_with(r.err, "einc: 'compile' is not implemented yet"), "%s", r.err);
   run_free(&r);
-  const char *with_bad[] = {"compile", "m.ein", "--target", "accel", "--arch", bad, "-o",
-                            "m.ebin", NULL};
+  const char *with_bad[] = {"compile", "m.ein", "--target", "accel", "--arch",
+                            bad,       "-o",    "m.ebin",   NULL};
   r = run_einc(dir, with_bad);
   ck_assert_int_eq(r.status, 1);
   char *want = str_printf("einc: %s:2: unknown key 'mystery'", bad);

@@ -25,10 +25,10 @@ typedef struct Gen {
   const LoopProgram *prog;
   const Kernel *k;
   LLVMValueRef fn;
-  LLVMValueRef *buf_ptr; /* by buffer id; the kernel's arguments */
-  LLVMValueRef *var_val; /* by variable id; the current loop counters */
+  LLVMValueRef *buf_ptr;    /* by buffer id; the kernel's arguments */
+  LLVMValueRef *var_val;    /* by variable id; the current loop counters */
   int64_t *var_lo, *var_hi; /* what is known of each variable's range here */
-  LLVMValueRef *temps;   /* allocas of the scalar temporaries */
+  LLVMValueRef *temps;      /* allocas of the scalar temporaries */
 } Gen;
 
 /* Short-lived arrays of LLVM handles (all pointers), one slot to spare. */
@@ -39,7 +39,9 @@ static void *scratch(int n) {
   return p;
 }
 
-static LLVMValueRef i64c(Gen *g, int64_t v) { return LLVMConstInt(g->i64, (unsigned long long)v, 1); }
+static LLVMValueRef i64c(Gen *g, int64_t v) {
+  return LLVMConstInt(g->i64, (unsigned long long)v, 1);
+}
 static LLVMValueRef f32c(Gen *g, double v) { return LLVMConstReal(g->f32, v); }
 
 /* A call to an overloaded intrinsic such as llvm.exp.f32. */
@@ -125,7 +127,8 @@ static LLVMValueRef gen_offset(Gen *g, const LBuffer *buf, Index **index, bool c
       LLVMValueRef in = LLVMBuildICmp(g->b, LLVMIntULT, i, i64c(g, buf->dims[d]), "");
       *ok = *ok ? LLVMBuildAnd(g->b, *ok, in, "") : in;
     }
-    LLVMValueRef term = buf->strides[d] == 1 ? i : LLVMBuildNSWMul(g->b, i, i64c(g, buf->strides[d]), "");
+    LLVMValueRef term =
+        buf->strides[d] == 1 ? i : LLVMBuildNSWMul(g->b, i, i64c(g, buf->strides[d]), "");
     off = d == 0 ? term : LLVMBuildNSWAdd(g->b, off, term, "");
   }
   return off;
@@ -542,8 +545,8 @@ static void gen_c_entry(Gen *g, const char *name, LLVMValueRef run) {
   LLVMTypeRef *params = scratch(nargs + 1);
   for (int i = 0; i <= nargs; i++)
     params[i] = g->ptr;
-  LLVMValueRef fn = LLVMAddFunction(g->mod, name,
-                                    LLVMFunctionType(g->void_t, params, (unsigned)nargs + 1, 0));
+  LLVMValueRef fn =
+      LLVMAddFunction(g->mod, name, LLVMFunctionType(g->void_t, params, (unsigned)nargs + 1, 0));
   free(params);
   add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
   LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, fn, "entry"));

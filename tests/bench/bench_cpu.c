@@ -84,12 +84,22 @@ typedef struct Workload {
 } Workload;
 
 static const Workload workloads[] = {
-    {"matmul", "examples/matmul.ein", "512x512x512", {{"M", 512}, {"K", 512}, {"N", 512}}, 3,
-     run_matmul, 2.0 * 512 * 512 * 512},
+    {"matmul",
+     "examples/matmul.ein",
+     "512x512x512",
+     {{"M", 512}, {"K", 512}, {"N", 512}},
+     3,
+     run_matmul,
+     2.0 * 512 * 512 * 512},
     {"softmax", "examples/softmax.ein", "2048x768", {{"R", 2048}, {"C", 768}}, 2, run_softmax, 0},
     {"rmsnorm", "examples/rmsnorm.ein", "2048x768", {{"T", 2048}, {"D", 768}}, 2, run_rmsnorm, 0},
-    {"mamba_scan", "examples/mamba_scan.ein", "L=2048 E=1536 N=16",
-     {{"L", 2048}, {"E", 1536}, {"N", 16}}, 3, run_mamba, 0},
+    {"mamba_scan",
+     "examples/mamba_scan.ein",
+     "L=2048 E=1536 N=16",
+     {{"L", 2048}, {"E", 1536}, {"N", 16}},
+     3,
+     run_mamba,
+     0},
 };
 
 /* Deterministic values in [-0.5, 0.5): sane for every workload (the scan's
@@ -197,8 +207,7 @@ static bool bench_one(const Workload *w, const char *srcdir) {
     }
     double blas_ms = 1e3 * median(t_blas, RUNS);
     printf(" einc %.1f GFLOPS = %.0f%% of OpenBLAS sgemm (%.1f GFLOPS, %.2f ms)",
-           w->flops / jit_ms * 1e-6, 100.0 * blas_ms / jit_ms, w->flops / blas_ms * 1e-6,
-           blas_ms);
+           w->flops / jit_ms * 1e-6, 100.0 * blas_ms / jit_ms, w->flops / blas_ms * 1e-6, blas_ms);
   }
   printf("\n");
   fflush(stdout);
@@ -216,10 +225,12 @@ int main(int argc, char **argv) {
          "built with gcc -O3 -march=native; medians of %d alternating runs, compile time\n"
          "median of %d; 'diff' = max |jit - ref| / max |ref| over outputs.\n"
          "OpenBLAS threads: %s (OPENBLAS_NUM_THREADS); the JIT code is single-threaded.\n\n",
-         RUNS, COMPILES, getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS")
-                                                          : "its default");
-  printf("| workload   | size               | compile ms | einc ms   | gcc ms    | gcc/einc | diff    |\n"
-         "|------------|--------------------|------------|-----------|-----------|----------|---------|\n");
+         RUNS, COMPILES,
+         getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "its default");
+  printf("| workload   | size               | compile ms | einc ms   | gcc ms    | gcc/einc | diff "
+         "   |\n"
+         "|------------|--------------------|------------|-----------|-----------|----------|------"
+         "---|\n");
   bool ok = true;
   for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
     if (!only || strcmp(only, workloads[i].name) == 0)

@@ -260,7 +260,8 @@ START_TEST(seeded_inputs_are_deterministic) {
   for (int i = 0; i < 3; i++) {
     dirs[i] = make_tmpdir();
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' run '%s/examples/softmax.ein' --seed %s --outdir '%s' 2>/dev/null",
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s/examples/softmax.ein' --seed %s --outdir '%s' 2>/dev/null",
              env_or("EINC", "./einc"), src, seeds[i], dirs[i]);
     ck_assert_int_eq(run(cmd), 0);
   }
@@ -309,7 +310,8 @@ static const char driver_c[] =
 START_TEST(compiled_object_links_into_c) {
   char *tmp = make_tmpdir();
   char cmd[16384], path[4200];
-  snprintf(cmd, sizeof cmd, "'%s' compile '%s/examples/matmul.ein' --target cpu --name mm -o '%s/mm.o'",
+  snprintf(cmd, sizeof cmd,
+           "'%s' compile '%s/examples/matmul.ein' --target cpu --name mm -o '%s/mm.o'",
            env_or("EINC", "./einc"), env_or("SRCDIR", "."), tmp);
   ck_assert_int_eq(run(cmd), 0);
   snprintf(path, sizeof path, "%s/main.c", tmp);
@@ -327,7 +329,8 @@ START_TEST(compiled_object_links_into_c) {
   size_t got = fread(text, 1, sizeof text - 1, h);
   text[got] = '\0';
   fclose(h);
-  ck_assert_ptr_nonnull(strstr(text, "void mm(const float *A, const float *B, float *C, void *workspace);"));
+  ck_assert_ptr_nonnull(
+      strstr(text, "void mm(const float *A, const float *B, float *C, void *workspace);"));
   ck_assert_ptr_nonnull(strstr(text, "void mm_run(float **tensors);"));
   remove_tmpdir(tmp);
   free(tmp);
