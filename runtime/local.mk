@@ -35,7 +35,7 @@ EXTRA_DIST += tests/sim/small.yaml
 
 check_PROGRAMS += tests/test_sim_npy
 TESTS += tests/test_sim_npy
-tests_test_sim_npy_SOURCES = tests/test_sim_npy.c
+tests_test_sim_npy_SOURCES = tests/test_sim_npy.c tests/sim/simtest.c tests/sim/simtest.h
 tests_test_sim_npy_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_sim_npy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_sim_npy_LDADD = $(SIMTEST_LIBS)

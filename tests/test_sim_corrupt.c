@@ -310,9 +310,5 @@ int main(void) {
   tcase_add_test(tc, token_errors);
   tcase_add_test(tc, every_bit_flip_is_safe);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return simtest_run_suite(s);
 }

@@ -8,6 +8,7 @@
 
 #include "runtime/npy.h"
 #include "runtime/rng.h"
+#include "tests/sim/simtest.h"
 
 /* Whether the n bytes at p contain the string s. */
 static bool contains(const uint8_t *p, size_t n, const char *s) {
@@ -211,9 +212,5 @@ int main(void) {
   tcase_add_test(tc, rejections);
   tcase_add_test(tc, rng_is_deterministic_and_documented);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return simtest_run_suite(s);
 }

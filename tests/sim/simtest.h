@@ -10,6 +10,8 @@
 #include "runtime/ebin.h"
 #include "runtime/sim.h"
 
+typedef struct Suite Suite;
+
 /* Path of a file under the source tree. The result is a static buffer. */
 const char *simtest_path(const char *relative);
 /* tests/sim/small.yaml (asserts that it loads). */
@@ -31,5 +33,8 @@ void simtest_set(SimRun *r, const Ebin *bin, const char *tensor, const float *va
 bool simtest_go(SimRun *r);
 float *simtest_get(SimRun *r, const Ebin *bin, const char *tensor);
 void simtest_end(SimRun *r);
+
+/* Runs the suite with check's normal report; the process's exit status. */
+int simtest_run_suite(Suite *s);
 
 #endif
