@@ -13,7 +13,7 @@ work=${FUZZ_DIR:-$top/build-fuzz}
 cc=${CLANG:-clang}
 mkdir -p "$work/corpus-$target" "$work/obj"
 srcs="runtime/isa.c runtime/arch.c runtime/ebin.c runtime/asm.c runtime/sfu.c runtime/npy.c
-  runtime/outfile.c runtime/sim_check.c runtime/sim.c runtime/sim_exec.c runtime/sim_stats.c"
+  runtime/outfile.c runtime/infile.c runtime/sim_check.c runtime/sim.c runtime/sim_exec.c runtime/sim_stats.c"
 files=""
 for s in $srcs; do files="$files $top/$s"; done
 $cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I"$top" \
