@@ -35,6 +35,7 @@ else
   printf '\000' >"$seeds/npy0"
   printf '\001' | cat - "$top/tests/sim/small.yaml" >"$seeds/arch"
   printf '\002' | cat - "$top/tests/sim/gemm_tiles.s" >"$seeds/asm"
+  cp "$top"/fuzz/seeds/text-*.bin "$seeds/"  # inputs that once failed
 fi
 echo "fuzzing $target for $seconds s in $work"
 cd "$work"

@@ -17,6 +17,7 @@ typedef struct Asm {
   /* .data being collected for a tensor */
   size_t data_tensor;
   uint64_t data_filled;
+  uint64_t data_cap; /* grown as values come, so memory follows the text's size */
 } Asm;
 
 static bool fail(Asm *a, const char *fmt, ...) {
@@ -247,7 +248,8 @@ static bool directive_data(Asm *a, char **tok, size_t n) {
   size_t index = (size_t)(t - a->out->tensors);
   uint64_t count = ebin_tensor_elems(t);
   if (!t->data) {
-    t->data = calloc(count, sizeof(float));
+    a->data_cap = count < 1024 ? count : 1024;
+    t->data = malloc(a->data_cap * sizeof(float));
     if (!t->data)
       return fail(a, "out of memory");
     a->data_tensor = index;
@@ -262,6 +264,14 @@ static bool directive_data(Asm *a, char **tok, size_t n) {
       return fail(a, ".data: '%s' is not a number", tok[i]);
     if (a->data_filled >= count)
       return fail(a, ".data: more than %llu values for '%s'", (unsigned long long)count, tok[1]);
+    if (a->data_filled == a->data_cap) {
+      uint64_t cap = a->data_cap * 2 < count ? a->data_cap * 2 : count;
+      float *bigger = realloc(t->data, cap * sizeof(float));
+      if (!bigger)
+        return fail(a, "out of memory");
+      t->data = bigger;
+      a->data_cap = cap;
+    }
     t->data[a->data_filled++] = x;
   }
   return true;
@@ -269,7 +279,7 @@ static bool directive_data(Asm *a, char **tok, size_t n) {
 
 bool asm_assemble(const char *name, const char *text, size_t len, uint64_t arch_hash, Ebin *out,
                   char *msg, size_t msg_size) {
-  Asm a = {name, 0, msg, msg_size, out, SIZE_MAX, 0};
+  Asm a = {name, 0, msg, msg_size, out, SIZE_MAX, 0, 0};
   ebin_init(out, arch_hash);
   msg[0] = '\0';
   size_t pos = 0;

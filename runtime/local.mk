@@ -81,4 +81,4 @@ bench: bench-sim
 # The default architecture is installed beside the programs' data.
 dist_pkgdata_DATA = arch/default.yaml
 EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml \
-	fuzz/seeds/units.s fuzz/README.md
+	fuzz/seeds/units.s fuzz/seeds/text-asm-huge-data.bin fuzz/README.md
