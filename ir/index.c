@@ -1,6 +1,4 @@
 /* Facts about index expressions that lowering and code generation share. */
-#include <stdlib.h>
-
 #include "ir/loop.h"
 
 void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
@@ -50,16 +48,6 @@ void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi,
     }
     return;
   }
-}
-
-void index_range(const Einsum *e, const Index *ix, int64_t *lo, int64_t *hi) {
-  int64_t *vlo = calloc((size_t)e->nvars + 1, sizeof *vlo);
-  int64_t *vhi = calloc((size_t)e->nvars + 1, sizeof *vhi);
-  for (int i = 0; i < e->nvars; i++)
-    vhi[i] = e->vars[i].extent - 1;
-  index_bounds(ix, vlo, vhi, lo, hi);
-  free(vlo);
-  free(vhi);
 }
 
 bool index_linear_in(const Index *ix, int var, int64_t *coef) {

@@ -95,8 +95,6 @@ typedef struct LoopProgram {
  * [var_lo[v], var_hi[v]] (interval arithmetic: exact for affine indices). */
 void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
                   int64_t *hi);
-/* The same over the variables' whole extents. */
-void index_range(const Einsum *e, const Index *ix, int64_t *lo, int64_t *hi);
 /* If ix = coef * var + (terms without var), the coefficient; false when var
  * appears under / or %. */
 bool index_linear_in(const Index *ix, int var, int64_t *coef);

@@ -23,6 +23,7 @@ typedef struct Lower {
   LoopProgram *prog;
   const Einsum *e;
   Kernel *k;
+  int64_t *full_lo, *full_hi; /* each variable's whole range in this Einsum */
 } Lower;
 
 static void append(Block *b, LNode *n) {
@@ -98,11 +99,13 @@ static double reduce_identity(ReduceOp r) {
 
 /* ---- bounds ------------------------------------------------------------------ */
 
-static bool in_bounds(const Einsum *e, const Tensor *t, Index **index) {
-  for (int i = 0; i < t->rank; i++) {
-    int64_t lo, hi;
-    index_range(e, index[i], &lo, &hi);
-    if (lo < 0 || hi >= t->dims[i])
+/* Whether buf[index] stays inside the buffer for every variable value in
+ * [lo[v], hi[v]]: then code generation needs no check for this load. */
+static bool in_bounds(const LBuffer *buf, Index **index, const int64_t *lo, const int64_t *hi) {
+  for (int d = 0; d < buf->rank; d++) {
+    int64_t a, b;
+    index_bounds(index[d], lo, hi, &a, &b);
+    if (a < 0 || b >= buf->dims[d])
       return false;
   }
   return true;
@@ -133,7 +136,7 @@ static LExpr *lower_expr(Lower *L, const Expr *x, Block *pre) {
     r = new_lexpr(L, LX_LOAD);
     r->buf = L->prog->buffers[x->tensor->id];
     r->index = x->index;
-    r->in_bounds = in_bounds(L->e, x->tensor, x->index);
+    r->in_bounds = in_bounds(r->buf, x->index, L->full_lo, L->full_hi);
     /* A recurrence's read before its start gives init (0 without one). */
     if (x->tensor == L->e->out && L->e->rec && L->e->rec->init)
       r->pad = lower_expr(L, L->e->rec->init, pre);
@@ -321,13 +324,7 @@ static void refresh_bounds(Lower *L, LExpr *x, const int64_t *lo, const int64_t 
     return;
   if (x->pad)
     refresh_bounds(L, x->pad, lo, hi);
-  x->in_bounds = true;
-  for (int d = 0; d < x->buf->rank; d++) {
-    int64_t a, b;
-    index_bounds(x->index[d], lo, hi, &a, &b);
-    if (a < 0 || b >= x->buf->dims[d])
-      x->in_bounds = false;
-  }
+  x->in_bounds = in_bounds(x->buf, x->index, lo, hi);
 }
 
 /* Register blocking for an accumulate-in-place nest whose innermost body is
@@ -356,14 +353,12 @@ static void block_for_registers(Lower *L, LNode *outer, int depth) {
     inner->body = jam(L, inner->body, loop->var, U);
     loop->extent /= U;
   }
-  int64_t *lo = arena_alloc(L->arena, sizeof *lo * (L->e->nvars + 1));
   int64_t *hi = arena_alloc(L->arena, sizeof *hi * (L->e->nvars + 1));
-  for (int v = 0; v < L->e->nvars; v++)
-    hi[v] = L->e->vars[v].extent - 1;
+  memcpy(hi, L->full_hi, sizeof *hi * L->e->nvars);
   for (int i = 0; i < n; i++)
     hi[loops[i]->var] = loops[i]->extent - 1;
   for (LNode *s = inner->body; s; s = s->next)
-    refresh_bounds(L, s->value, lo, hi);
+    refresh_bounds(L, s->value, L->full_lo, hi);
 }
 
 static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
@@ -418,6 +413,10 @@ static Kernel *lower_einsum(Lower *L, const Einsum *e) {
   k->bufs = arena_alloc(L->arena, sizeof *k->bufs * (L->prog->nbuffers + 1));
   L->e = e;
   L->k = k;
+  L->full_lo = arena_alloc(L->arena, sizeof *L->full_lo * (e->nvars + 1));
+  L->full_hi = arena_alloc(L->arena, sizeof *L->full_hi * (e->nvars + 1));
+  for (int v = 0; v < e->nvars; v++)
+    L->full_hi[v] = e->vars[v].extent - 1;
   LBuffer *out = L->prog->buffers[e->out->id];
   add_buffer_use(L, out);
   collect_buffers(L, e->rhs);

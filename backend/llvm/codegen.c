@@ -21,7 +21,7 @@ typedef struct Gen {
   LLVMContextRef ctx;
   LLVMModuleRef mod;
   LLVMBuilderRef b;
-  LLVMTypeRef f32, i64, i1, ptr, void_t;
+  LLVMTypeRef f32, i64, ptr, void_t;
   const LoopProgram *prog;
   const Kernel *k;
   LLVMValueRef fn;
@@ -577,7 +577,6 @@ LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef
   g.b = LLVMCreateBuilderInContext(ctx);
   g.f32 = LLVMFloatTypeInContext(ctx);
   g.i64 = LLVMInt64TypeInContext(ctx);
-  g.i1 = LLVMInt1TypeInContext(ctx);
   g.ptr = LLVMPointerTypeInContext(ctx, 0);
   g.void_t = LLVMVoidTypeInContext(ctx);
   int max_vars = 1, max_temps = 1;
