@@ -78,7 +78,7 @@ static bool fill_input(const Options *o, const Tensor *t, float *buf) {
   NpyArray a;
   char msg[512];
   if (!npy_read_shape(in->path, (uint32_t)t->rank, dims, &a, msg, sizeof msg)) {
-    fprintf(stderr, "einc: --input %s=%s: %s\n", t->name, in->path, msg);
+    fprintf(stderr, "einc: --input %s: %s\n", t->name, msg); /* msg names the file */
     return false;
   }
   memcpy(buf, a.data, (size_t)a.count * sizeof(float));

@@ -13,6 +13,7 @@
 #include "backend/llvm/cpu.h"
 #include "frontend/frontend.h"
 #include "ref_loops.h"
+#include "runtime/rng.h"
 
 enum { RUNS = 5, COMPILES = 3 };
 
@@ -102,16 +103,13 @@ static const Workload workloads[] = {
      0},
 };
 
-/* Deterministic values in [-0.5, 0.5): sane for every workload (the scan's
- * exp(dt*A) stays near 1, so nothing overflows or goes denormal). */
-static void fill(float *p, int64_t n, uint64_t seed) {
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (int64_t i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    p[i] = (float)((double)(s >> 40) / (double)(1ull << 24)) - 0.5f;
-  }
+/* The seeded inputs of einc run (runtime/rng.h), halved into [-0.5, 0.5):
+ * sane for every workload (the scan's exp(dt*A) stays near 1, so nothing
+ * overflows or goes denormal). */
+static void fill(float *p, int64_t n, const char *name) {
+  rng_fill(p, (size_t)n, 0, name);
+  for (int64_t i = 0; i < n; i++)
+    p[i] *= 0.5f;
 }
 
 static float **alloc_set(const Cascade *c) {
@@ -120,7 +118,7 @@ static float **alloc_set(const Cascade *c) {
     int64_t n = tensor_elements(c->tensors[i]);
     set[i] = aligned_alloc(64, (size_t)((n * 4 + 63) / 64 * 64));
     if (c->tensors[i]->role == ROLE_INPUT || c->tensors[i]->role == ROLE_PARAM)
-      fill(set[i], n, (uint64_t)i + 1);
+      fill(set[i], n, c->tensors[i]->name);
     else
       memset(set[i], 0, (size_t)n * 4);
   }

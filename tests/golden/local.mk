@@ -1,7 +1,7 @@
 # Golden tests: the CPU backend against NumPy-computed fixtures (gen.py).
 check_PROGRAMS += tests/golden/test_golden
 TESTS += tests/golden/test_golden
-tests_golden_test_golden_SOURCES = tests/golden/test_golden.c
+tests_golden_test_golden_SOURCES = tests/golden/test_golden.c tests/testutil.c tests/testutil.h
 # Paths are built in fixed buffers sized far beyond any path used here.
 tests_golden_test_golden_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -Wno-format-truncation
 tests_golden_test_golden_LDADD = libeincrt.a $(CHECK_LIBS) -lm
