@@ -709,7 +709,6 @@ static Recurrence *check_recurrence(Stmt *st) {
   canonicalize_self_reads(st, pos);
   Recurrence *rec = arena_alloc(st->s->arena, sizeof *rec);
   rec->pos = pos;
-  rec->var = pos;
   rec->max_offset = max_offset;
   return rec;
 }
@@ -903,9 +902,9 @@ static bool check_init(Stmt *st, Expr *init, Recurrence *rec) {
     diag_error(d, st->ast->init->loc, "'init' is allowed only on a recurrence");
     return false;
   }
-  if (expr_uses(init, rec->var)) {
+  if (expr_uses(init, rec->pos)) { /* left-hand variable i has id i */
     diag_error(d, st->ast->init->loc, "the init of '%s' cannot use the recurrence variable '%s'",
-               st->out->t->name, st->vars[rec->var].name);
+               st->out->t->name, st->vars[rec->pos].name);
     return false;
   }
   return true;

@@ -29,6 +29,8 @@ int64_t tensor_elements(const Tensor *t) {
   return n;
 }
 
+int recurrence_var(const Einsum *e) { return e->lhs[e->rec->pos]; }
+
 Tensor *cascade_find_tensor(const Cascade *c, const char *name) {
   for (int i = 0; i < c->ntensors; i++)
     if (strcmp(c->tensors[i]->name, name) == 0)

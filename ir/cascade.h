@@ -118,7 +118,6 @@ typedef struct IndexVar {
 /* out[..., v, ...] reads itself at v - k for constant k >= 1 along `pos`. */
 typedef struct Recurrence {
   int pos; /* position of the iterative rank in the left-hand side */
-  int var; /* its index variable */
   int64_t max_offset;
   Expr *init; /* value of reads before index 0; NULL means 0 */
 } Recurrence;
@@ -160,6 +159,8 @@ const char *reduce_name(ReduceOp r);
 const char *op_name(Op op);  /* "+", "<=", "!", ... */
 bool op_is_condition(Op op); /* comparisons and logic give conditions */
 int64_t tensor_elements(const Tensor *t);
+/* The index variable a recurrence runs along: the left-hand one at rec->pos. */
+int recurrence_var(const Einsum *e);
 Tensor *cascade_find_tensor(const Cascade *c, const char *name);
 
 /* Floor division and modulo (round toward negative infinity), b > 0. */

@@ -80,7 +80,7 @@ static void print_einsum_node(const Cascade *c, const Einsum *e, int pos, bool *
   fprintf(out, "  e%d -> t%d;\n", pos, e->out->id);
   if (e->rec) {
     fprintf(out, "  e%d -> e%d [style=dashed, label=", pos, pos);
-    print_dot_string(e->vars[e->rec->var].name, out);
+    print_dot_string(e->vars[recurrence_var(e)].name, out);
     fputs("];\n", out);
   }
 }

@@ -223,7 +223,7 @@ static void json_recurrence(JsonWriter *w, const Einsum *e) {
     return;
   }
   json_open(w, "recurrence", '{');
-  json_string(w, "var", e->vars[e->rec->var].name);
+  json_string(w, "var", e->vars[recurrence_var(e)].name);
   json_int(w, "max_offset", e->rec->max_offset);
   if (e->rec->init)
     json_expr(w, "init", e, e->rec->init);

@@ -354,7 +354,7 @@ void print_text(const Cascade *c, FILE *out) {
     const Einsum *e = c->einsums[i];
     print_statement(e, out);
     if (e->rec)
-      fprintf(out, "  # recurrence along %s", e->vars[e->rec->var].name);
+      fprintf(out, "  # recurrence along %s", e->vars[recurrence_var(e)].name);
     fputc('\n', out);
   }
 }

@@ -137,7 +137,7 @@ static void verify_definitions(Verifier *v) {
 static void verify_var_use(Verifier *v, int var, const char *what) {
   if (!var_in_range(v, var, what))
     return;
-  if (v->in_init && v->e->rec && var == v->e->rec->var)
+  if (v->in_init && v->e->rec && var == v->e->lhs[v->e->rec->pos])
     fail(v, v->loc, "init uses the recurrence variable '%s'", var_name(v, var));
   else if (!v->on_lhs[var] && !v->bound[var])
     fail(v, v->loc, "variable '%s' is neither on the left-hand side nor bound by a reduction",
@@ -210,11 +210,11 @@ static void verify_self_read(Verifier *v, const Expr *x) {
       continue;
     }
     bool shaped = ix->kind == IX_SUB && ix->lhs && ix->lhs->kind == IX_VAR &&
-                  ix->lhs->var == e->rec->var && ix->rhs && ix->rhs->kind == IX_CONST &&
+                  ix->lhs->var == e->lhs[e->rec->pos] && ix->rhs && ix->rhs->kind == IX_CONST &&
                   ix->rhs->value >= 1;
     if (!shaped) {
       fail(v, v->loc, "self-read of '%s' at position %d must be '%s - k' with k >= 1", name, p,
-           var_name(v, e->rec->var));
+           var_name(v, e->lhs[e->rec->pos]));
       continue;
     }
     if (ix->rhs->value > v->max_self_offset)
@@ -474,20 +474,13 @@ static bool verify_recurrence_shape(Verifier *v) {
          e->out->rank);
     return false;
   }
-  if (!var_in_range(v, rec->var, "recurrence"))
-    return false;
-  if (rec->var != e->lhs[rec->pos]) {
-    fail(v, v->loc, "recurrence variable '%s' is not the left-hand variable at position %d",
-         var_name(v, rec->var), rec->pos);
-    return false;
-  }
-  return true;
+  return var_in_range(v, e->lhs[rec->pos], "recurrence");
 }
 
 /* Self-reads were counted while walking the right-hand side. */
 static void verify_recurrence_reads(Verifier *v) {
   const Einsum *e = v->e;
-  const char *var = var_name(v, e->rec->var);
+  const char *var = var_name(v, e->lhs[e->rec->pos]);
   if (v->self_reads == 0)
     fail(v, v->loc, "'%s' is marked a recurrence along '%s' but never reads itself", e->out->name,
          var);

@@ -988,7 +988,7 @@ START_TEST(test_recurrence_struct) {
   const Einsum *e = einsum_of(r.c, "h");
   ck_assert_ptr_nonnull(e->rec);
   ck_assert_int_eq(e->rec->pos, 1);
-  ck_assert_int_eq(e->rec->var, var_of(e, "l"));
+  ck_assert_int_eq(recurrence_var(e), var_of(e, "l"));
   ck_assert_int_eq(e->rec->max_offset, 3);
   ck_assert_ptr_nonnull(e->rec->init);
   ck_assert(is_read_of(e->rec->init, "h0"));
