@@ -6,3 +6,9 @@ libeinccpu_a_SOURCES = \
 	backend/llvm/target.c \
 	backend/llvm/jit.c
 libeinccpu_a_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)
+
+# backend/accel: Loop IR to accelerator microcode (.ebin).
+noinst_LIBRARIES += libeincaccel.a
+libeincaccel_a_SOURCES = \
+	backend/accel/accel.h \
+	backend/accel/accel.c

@@ -3,5 +3,5 @@ bin_PROGRAMS += einc
 einc_SOURCES = driver/einc.c driver/driver.h driver/compile.c driver/run.c
 einc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)
 einc_LDFLAGS = $(AM_LDFLAGS) $(LLVM_LDFLAGS)
-einc_LDADD = libeinccpu.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a $(LLVM_LIBS) \
+einc_LDADD = libeinccpu.a libeincaccel.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a $(LLVM_LIBS) \
 	$(YAML_LIBS) -ldl -lm

@@ -243,7 +243,7 @@ static bool directive_data(Asm *a, char **tok, size_t n) {
       t = &a->out->tensors[i];
   if (!t)
     return fail(a, ".data: unknown tensor '%s'", tok[1]);
-  if (t->role != ROLE_PARAM)
+  if (t->role != EBIN_ROLE_PARAM)
     return fail(a, ".data: '%s' is not a param", tok[1]);
   size_t index = (size_t)(t - a->out->tensors);
   uint64_t count = ebin_tensor_elems(t);

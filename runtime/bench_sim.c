@@ -45,9 +45,9 @@ static void build_gemm(Ebin *b, const Arch *arch, uint32_t n, uint32_t t) {
   char msg[200];
   ebin_init(b, arch_hash(arch));
   uint32_t dims[2] = {n, n};
-  ebin_add_tensor(b, "A", ROLE_INPUT, 2, dims, UINT64_MAX, NULL, msg, sizeof msg);
-  ebin_add_tensor(b, "B", ROLE_INPUT, 2, dims, UINT64_MAX, NULL, msg, sizeof msg);
-  ebin_add_tensor(b, "C", ROLE_OUTPUT, 2, dims, UINT64_MAX, NULL, msg, sizeof msg);
+  ebin_add_tensor(b, "A", EBIN_ROLE_INPUT, 2, dims, UINT64_MAX, NULL, msg, sizeof msg);
+  ebin_add_tensor(b, "B", EBIN_ROLE_INPUT, 2, dims, UINT64_MAX, NULL, msg, sizeof msg);
+  ebin_add_tensor(b, "C", EBIN_ROLE_OUTPUT, 2, dims, UINT64_MAX, NULL, msg, sizeof msg);
   uint32_t a_at = (uint32_t)b->tensors[0].dram_offset, b_at = (uint32_t)b->tensors[1].dram_offset,
            c_at = (uint32_t)b->tensors[2].dram_offset;
   uint32_t tile = t * t, slot_a[2] = {0, tile}, slot_b[2] = {2 * tile, 3 * tile},

@@ -92,7 +92,7 @@ bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank, co
     snprintf(msg, msg_size, "duplicate tensor '%s'", name);
     return false;
   }
-  if (role < ROLE_INPUT || role > ROLE_SCRATCH || rank > EBIN_MAX_RANK) {
+  if (role < EBIN_ROLE_INPUT || role > EBIN_ROLE_SCRATCH || rank > EBIN_MAX_RANK) {
     snprintf(msg, msg_size, "tensor '%s': bad role or rank", name);
     return false;
   }
@@ -101,7 +101,7 @@ bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank, co
     snprintf(msg, msg_size, "tensor '%s': a dimension is 0 or the tensor is too large", name);
     return false;
   }
-  if (data && role != ROLE_PARAM) {
+  if (data && role != EBIN_ROLE_PARAM) {
     snprintf(msg, msg_size, "tensor '%s': only params may carry data", name);
     return false;
   }
@@ -316,7 +316,7 @@ static bool parse_tensor(const uint8_t *e, size_t index, uint64_t file_len, uint
     snprintf(msg, msg_size, "tensor '%s': unknown dtype %u (only 1, f32)", t->name, t->dtype);
     return false;
   }
-  if (t->role < ROLE_INPUT || t->role > ROLE_SCRATCH) {
+  if (t->role < EBIN_ROLE_INPUT || t->role > EBIN_ROLE_SCRATCH) {
     snprintf(msg, msg_size, "tensor '%s': unknown role %u", t->name, t->role);
     return false;
   }
@@ -361,7 +361,7 @@ static bool parse_tensor(const uint8_t *e, size_t index, uint64_t file_len, uint
     }
     return true;
   }
-  if (t->role != ROLE_PARAM) {
+  if (t->role != EBIN_ROLE_PARAM) {
     snprintf(msg, msg_size, "tensor '%s': only params may carry data (role %s)", t->name,
              ebin_role_name(t->role));
     return false;

@@ -21,10 +21,10 @@
 #define EBIN_DTYPE_F32 1
 
 typedef enum EbinRole {
-  ROLE_INPUT = 1,  /* given by the user (or seeded random) */
-  ROLE_PARAM = 2,  /* weights: embedded in the binary, else given or seeded */
-  ROLE_OUTPUT = 3, /* written out after the run */
-  ROLE_SCRATCH = 4 /* DRAM space for intermediates */
+  EBIN_ROLE_INPUT = 1,  /* given by the user (or seeded random) */
+  EBIN_ROLE_PARAM = 2,  /* weights: embedded in the binary, else given or seeded */
+  EBIN_ROLE_OUTPUT = 3, /* written out after the run */
+  EBIN_ROLE_SCRATCH = 4 /* DRAM space for intermediates */
 } EbinRole;
 
 typedef struct EbinTensor {

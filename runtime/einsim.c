@@ -161,7 +161,7 @@ int main(int argc, char **argv) {
     snprintf(name, sizeof name, "%.*s", (int)(len < EBIN_NAME_BYTES ? len : EBIN_NAME_BYTES),
              inputs[i].name);
     const EbinTensor *t = len < EBIN_NAME_BYTES ? ebin_find_tensor(&bin, name) : NULL;
-    if (!t || (t->role != ROLE_INPUT && t->role != ROLE_PARAM)) {
+    if (!t || (t->role != EBIN_ROLE_INPUT && t->role != EBIN_ROLE_PARAM)) {
       fprintf(stderr, "einsim: --input %s: the binary has no input or param named '%s'\n",
               inputs[i].name, name);
       goto out;
@@ -181,7 +181,7 @@ int main(int argc, char **argv) {
   if (!timing_only) {
     for (size_t i = 0; i < bin.tensor_count; i++) {
       const EbinTensor *t = &bin.tensors[i];
-      if (t->role != ROLE_INPUT && t->role != ROLE_PARAM)
+      if (t->role != EBIN_ROLE_INPUT && t->role != EBIN_ROLE_PARAM)
         continue;
       const char *path = NULL;
       for (size_t k = 0; k < n_inputs; k++)
@@ -224,7 +224,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < bin.tensor_count; i++) {
       const EbinTensor *t = &bin.tensors[i];
-      if (t->role != ROLE_OUTPUT)
+      if (t->role != EBIN_ROLE_OUTPUT)
         continue;
       size_t plen = strlen(outdir) + strlen(t->name) + 8;
       char *path = malloc(plen);

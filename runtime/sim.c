@@ -247,6 +247,11 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
       if (d->op->format == FMT_SCAN)
         s->free_at[u] = done;
     }
+    /* In-order completion: a short instruction after a long one on the same
+     * unit completes with it, so a token means "this and everything before". */
+    if (done < s->last_done[u])
+      done = s->last_done[u];
+    s->last_done[u] = done;
     InFlight *f = &s->recent[u][s->recent_next[u]];
     s->recent_next[u] = (s->recent_next[u] + 1) % INTERLOCK_DEPTH;
     f->lo = d->wr_lo;

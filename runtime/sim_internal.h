@@ -58,6 +58,7 @@ struct Sim {
   bool head_ready[UNIT_COUNT];
   uint64_t qlen[UNIT_COUNT], head[UNIT_COUNT];
   uint64_t free_at[UNIT_COUNT];
+  uint64_t last_done[UNIT_COUNT]; /* units complete in order */
   bool blocked_full[UNIT_COUNT];
   InFlight recent[UNIT_COUNT][INTERLOCK_DEPTH];
   unsigned recent_next[UNIT_COUNT];

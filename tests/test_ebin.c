@@ -104,7 +104,7 @@ START_TEST(container_round_trip) {
   ck_assert_uint_eq(c.arch_hash, arch_hash(&arch));
   ck_assert_uint_eq(c.tensor_count, 4);
   ck_assert_str_eq(c.tensors[1].name, "W");
-  ck_assert_uint_eq(c.tensors[1].role, ROLE_PARAM);
+  ck_assert_uint_eq(c.tensors[1].role, EBIN_ROLE_PARAM);
   ck_assert_float_eq(c.tensors[1].data[31], 32);
   ck_assert_mem_eq(c.code, b.code, b.instr_count * ISA_BYTES);
   uint8_t *img2;
