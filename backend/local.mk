@@ -11,4 +11,9 @@ libeinccpu_a_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)
 noinst_LIBRARIES += libeincaccel.a
 libeincaccel_a_SOURCES = \
 	backend/accel/accel.h \
-	backend/accel/accel.c
+	backend/accel/gen.h \
+	backend/accel/accel.c \
+	backend/accel/emit.c \
+	backend/accel/dma.c \
+	backend/accel/eval.c \
+	backend/accel/einsum.c

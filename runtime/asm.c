@@ -411,7 +411,7 @@ void asm_format_instr(const uint32_t *words, const Ebin *b, char *out, size_t ca
   }
 }
 
-void asm_disassemble(const Ebin *b, FILE *f) {
+void asm_disassemble_header(const Ebin *b, FILE *f) {
   fprintf(f,
           "# einc accelerator binary: format %d, arch hash %016llx, DRAM image %llu bytes, %zu "
           "instructions\n",
@@ -436,6 +436,10 @@ void asm_disassemble(const Ebin *b, FILE *f) {
       fprintf(f, "\n");
     }
   }
+}
+
+void asm_disassemble(const Ebin *b, FILE *f) {
+  asm_disassemble_header(b, f);
   char line[1024];
   for (size_t i = 0; i < b->instr_count; i++) {
     asm_format_instr(b->code + i * ISA_WORDS, b, line, sizeof line);

@@ -22,5 +22,7 @@ bool asm_assemble_file(const char *path, uint64_t arch_hash, Ebin *out, char *ms
  * them when b is given. */
 void asm_format_instr(const uint32_t *words, const Ebin *b, char *out, size_t cap);
 void asm_disassemble(const Ebin *b, FILE *f);
+/* The comment line, tensors and embedded data of a disassembly. */
+void asm_disassemble_header(const Ebin *b, FILE *f);
 
 #endif

@@ -1,17 +1,149 @@
-/* Placeholder while the generator is written (replaced in the same issue). */
-#include "backend/accel/accel.h"
+/* The accelerator backend's entry points: DRAM placement of every tensor,
+ * one generator run per Einsum, and the annotated listing. */
+#include "backend/accel/gen.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/asm.h"
+
+static EbinRole ebin_role(Role r) {
+  switch (r) {
+  case ROLE_INPUT:
+    return EBIN_ROLE_INPUT;
+  case ROLE_PARAM:
+    return EBIN_ROLE_PARAM;
+  case ROLE_OUTPUT:
+    return EBIN_ROLE_OUTPUT;
+  default:
+    return EBIN_ROLE_SCRATCH;
+  }
+}
+
+static bool uses_index_value(const Expr *x) {
+  if (!x)
+    return false;
+  if (x->kind == EX_INDEX)
+    return true;
+  for (int i = 0; i < x->nargs; i++)
+    if (uses_index_value(x->arg[i]))
+      return true;
+  return false;
+}
+
+static bool place_tensors(Gen *g) {
+  const Cascade *c = g->lp->cascade;
+  char msg[300];
+  for (int i = 0; i < c->ntensors; i++) {
+    const Tensor *t = c->tensors[i];
+    uint32_t dims[EBIN_MAX_RANK];
+    if (t->rank > EBIN_MAX_RANK) {
+      diag_error(g->diag, t->loc, "'%s' has rank %d; the accelerator takes at most %d", t->name,
+                 t->rank, EBIN_MAX_RANK);
+      return false;
+    }
+    for (int d = 0; d < t->rank; d++) {
+      if (t->dims[d] > UINT32_MAX) {
+        diag_error(g->diag, t->loc,
+                   "'%s' has a dimension of %lld; the accelerator takes at most %u", t->name,
+                   (long long)t->dims[d], UINT32_MAX);
+        return false;
+      }
+      dims[d] = (uint32_t)t->dims[d];
+    }
+    if (!ebin_add_tensor(g->bin, t->name, ebin_role(t->role), (uint32_t)t->rank, dims, UINT64_MAX,
+                         NULL, msg, sizeof msg)) {
+      diag_error(g->diag, t->loc, "%s", msg);
+      return false;
+    }
+    g->dram[i] = g->bin->tensors[g->bin->tensor_count - 1].dram_offset;
+    hazard_clear(&g->tensor_hz[i]);
+  }
+  /* The 0, 1, 2, ... table that index values are loaded from. */
+  int64_t longest = 0;
+  bool need = false;
+  for (int i = 0; i < c->neinsums; i++) {
+    const Einsum *e = c->einsums[i];
+    need |= uses_index_value(e->rhs) || (e->rec && uses_index_value(e->rec->init));
+    for (int v = 0; v < e->nvars; v++)
+      if (e->vars[v].extent > longest)
+        longest = e->vars[v].extent;
+  }
+  hazard_clear(&g->iota_hz);
+  if (need) {
+    float *vals = malloc((size_t)longest * sizeof *vals);
+    for (int64_t i = 0; i < longest; i++)
+      vals[i] = (float)i;
+    uint32_t n = (uint32_t)longest;
+    bool ok = ebin_add_tensor(g->bin, "iota.table", EBIN_ROLE_PARAM, 1, &n, UINT64_MAX, vals, msg,
+                              sizeof msg);
+    free(vals);
+    if (!ok) {
+      gen_internal(g, msg);
+      return false;
+    }
+    g->iota_dram = g->bin->tensors[g->bin->tensor_count - 1].dram_offset;
+    g->iota_len = longest;
+  }
+  if (g->bin->dram_bytes > g->arch->dram_capacity || g->bin->dram_bytes > UINT32_MAX) {
+    SrcLoc loc = {c->file, 1, 1};
+    diag_error(g->diag, loc,
+               "the program's tensors need %llu bytes of DRAM, more than the architecture's "
+               "dram.capacity_bytes (%llu) or the 4 GiB the DMA can address",
+               (unsigned long long)g->bin->dram_bytes, (unsigned long long)g->arch->dram_capacity);
+    return false;
+  }
+  return true;
+}
+
 bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelProgram *out,
                    Diag *diag) {
-  (void)arch;
-  (void)fusion;
+  (void)fusion; /* only the unfused mapping exists so far */
   memset(out, 0, sizeof *out);
-  SrcLoc loc = {p->cascade->file, 1, 1};
-  diag_error(diag, loc, "the accelerator backend is not implemented yet");
-  return false;
+  ebin_init(&out->bin, arch_hash(arch));
+  Gen g = {0};
+  g.lp = p;
+  g.arch = arch;
+  g.out = out;
+  g.diag = diag;
+  g.bin = &out->bin;
+  int nt = p->cascade->ntensors;
+  g.dram = calloc((size_t)nt + 1, sizeof *g.dram);
+  g.tensor_hz = calloc((size_t)nt + 1, sizeof *g.tensor_hz);
+  g.iota_dram = UINT64_MAX;
+  for (int u = 0; u < UNIT_COUNT; u++)
+    for (int v = 0; v < UNIT_COUNT; v++)
+      g.last_sig[u][v] = -1;
+  uint64_t words = arch_buffer_words(arch);
+  if (words > UINT32_MAX)
+    words = UINT32_MAX;
+  g.npool = (uint32_t)(words / 16 < 64 ? words / 16 : 64);
+  if (g.npool == 0)
+    g.npool = 1;
+  g.pool_base = (uint32_t)words - g.npool;
+  g.pool = calloc(g.npool, sizeof *g.pool);
+  for (uint32_t i = 0; i < g.npool; i++)
+    hazard_clear(&g.pool[i].hz);
+  bool ok = place_tensors(&g);
+  for (int i = 0; ok && i < p->nkernels; i++)
+    ok = gen_einsum(&g, p->kernels[i]);
+  if (ok && g.bin->instr_count > EBIN_MAX_INSTRS) {
+    SrcLoc loc = {p->cascade->file, 1, 1};
+    diag_error(diag, loc, "the program needs %zu instructions, more than a binary holds (%llu)",
+               g.bin->instr_count, (unsigned long long)EBIN_MAX_INSTRS);
+    ok = false;
+  }
+  free(g.dram);
+  free(g.tensor_hz);
+  free(g.unit_of);
+  free(g.slots);
+  free(g.free_fifo);
+  free(g.pool);
+  if (!ok || g.failed) {
+    accel_free(out);
+    return false;
+  }
+  return true;
 }
 
 void accel_free(AccelProgram *p) {
@@ -23,4 +155,17 @@ void accel_free(AccelProgram *p) {
   memset(p, 0, sizeof *p);
 }
 
-void accel_print(const AccelProgram *p, FILE *out) { (void)p, (void)out; }
+void accel_print(const AccelProgram *p, FILE *out) {
+  const Ebin *b = &p->bin;
+  asm_disassemble_header(b, out);
+  int64_t last = -1;
+  char line[1024];
+  for (size_t i = 0; i < b->instr_count; i++) {
+    if (p->note_of && (int64_t)p->note_of[i] != last && p->note_of[i] < p->nnotes) {
+      last = p->note_of[i];
+      fprintf(out, "# %s\n", p->notes[last]);
+    }
+    asm_format_instr(b->code + i * ISA_WORDS, b, line, sizeof line);
+    fprintf(out, "%s  # %zu\n", line, i);
+  }
+}

@@ -1,0 +1,335 @@
+/* DMA: a tensor read over the current tile becomes one strided box load
+ * when it can (zero-filling what falls outside the tensor), and a few boxes
+ * when it cannot; a result tile becomes one box store. */
+#include "backend/accel/gen.h"
+
+#include <string.h>
+
+static int64_t div_ceil(int64_t a, int64_t b) { return -floor_div(-a, b); }
+
+bool index_affine(const Index *ix, const Ctx *x, Affine *out) {
+  Affine l, r;
+  switch (ix->kind) {
+  case IX_CONST:
+    *out = (Affine){ix->value, 0, 0};
+    return true;
+  case IX_VAR:
+    if (ix->var == x->row.var)
+      *out = (Affine){x->row.lo, 1, 0};
+    else if (ix->var == x->col.var)
+      *out = (Affine){x->col.lo, 0, 1};
+    else if (x->fixed[ix->var])
+      *out = (Affine){x->val[ix->var], 0, 0};
+    else
+      return false;
+    return true;
+  case IX_NEG:
+    if (!index_affine(ix->lhs, x, &l))
+      return false;
+    *out = (Affine){-l.c, -l.a, -l.b};
+    return true;
+  case IX_ADD:
+  case IX_SUB:
+  case IX_MUL:
+    if (!index_affine(ix->lhs, x, &l) || !index_affine(ix->rhs, x, &r))
+      return false;
+    if (ix->kind == IX_ADD)
+      *out = (Affine){l.c + r.c, l.a + r.a, l.b + r.b};
+    else if (ix->kind == IX_SUB)
+      *out = (Affine){l.c - r.c, l.a - r.a, l.b - r.b};
+    else if (l.a == 0 && l.b == 0)
+      *out = (Affine){l.c * r.c, l.c * r.a, l.c * r.b};
+    else if (r.a == 0 && r.b == 0)
+      *out = (Affine){l.c * r.c, l.a * r.c, l.b * r.c};
+    else
+      return false;
+    return true;
+  case IX_DIV:
+  case IX_MOD:
+    if (!index_affine(ix->lhs, x, &l) || !index_affine(ix->rhs, x, &r))
+      return false;
+    if (l.a || l.b || r.a || r.b || r.c <= 0)
+      return false;
+    *out = (Affine){ix->kind == IX_DIV ? floor_div(l.c, r.c) : floor_mod(l.c, r.c), 0, 0};
+    return true;
+  }
+  return false;
+}
+
+/* A tensor access over a sub-box of a region: element (r, k) of the box is
+ * tensor index aff[d].c + aff[d].a*r + aff[d].b*k in each dimension d. */
+typedef struct Access2 {
+  const LBuffer *buf;
+  uint64_t dram; /* the tensor's DRAM byte offset */
+  Hazard *hz;
+  Affine aff[EBIN_MAX_RANK];
+} Access2;
+
+static void dma_words(uint32_t *w, const char *mnemonic) {
+  memset(w, 0, ISA_WORDS * 4);
+  isa_set(w, FLD_OPCODE, isa_op_by_mnemonic(mnemonic)->opcode);
+  isa_set(w, FLD_DMA_N0, 1);
+  isa_set(w, FLD_DMA_N1, 1);
+  isa_set(w, FLD_DMA_N2, 1);
+  isa_set(w, FLD_DMA_N3, 1);
+}
+
+/* Zeros nr x nc words of dst at (roff, coff): a load with an empty window. */
+static void zero_box(Gen *g, const Region *dst, uint32_t roff, uint32_t coff, uint32_t nr,
+                     uint32_t nc) {
+  uint32_t w[ISA_WORDS];
+  dma_words(w, "dma.ld");
+  isa_set(w, FLD_DMA_SRAM, dst->addr + roff * dst->rs + coff * dst->cs);
+  isa_set(w, FLD_DMA_N1, nc);
+  isa_set(w, FLD_DMA_SS1, dst->cs);
+  isa_set(w, FLD_DMA_N2, nr);
+  isa_set(w, FLD_DMA_SS2, dst->rs);
+  isa_set(w, FLD_DMA_LO0, 1);
+  isa_set(w, FLD_DMA_HI0, 1);
+  Access acc[] = {{region_hazard(g, dst), true}};
+  emit(g, w, acc, 1);
+}
+
+/* Narrows [*lo, *hi) to the r with 0 <= c + a*r < extent. */
+static void clip(int64_t c, int64_t a, int64_t extent, int64_t *lo, int64_t *hi) {
+  int64_t from, to; /* inclusive */
+  if (a > 0) {
+    from = div_ceil(-c, a);
+    to = floor_div(extent - 1 - c, a);
+  } else if (a < 0) {
+    from = div_ceil(c - extent + 1, -a);
+    to = floor_div(c, -a);
+  } else {
+    from = 0;
+    to = (c >= 0 && c < extent) ? INT64_MAX - 1 : -1;
+  }
+  if (from > *lo)
+    *lo = from;
+  if (to + 1 < *hi)
+    *hi = to + 1;
+  if (*hi < *lo)
+    *hi = *lo;
+}
+
+static Access2 fix_row(const Access2 *ac, int rank, int64_t r) {
+  Access2 one = *ac;
+  for (int d = 0; d < rank; d++) {
+    one.aff[d].c += one.aff[d].a * r;
+    one.aff[d].a = 0;
+  }
+  return one;
+}
+
+static Access2 fix_col(const Access2 *ac, int rank, int64_t k) {
+  Access2 one = *ac;
+  for (int d = 0; d < rank; d++) {
+    one.aff[d].c += one.aff[d].b * k;
+    one.aff[d].b = 0;
+  }
+  return one;
+}
+
+/* Loads the nr x nc box of `ac` into dst at (roff, coff). */
+static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff, uint32_t coff,
+                     uint32_t nr, uint32_t nc) {
+  const LBuffer *b = ac->buf;
+  int64_t base = 0, cr = 0, cc = 0;
+  int64_t r0 = 0, r1 = nr, k0 = 0, k1 = nc;
+  bool both = false;
+  for (int d = 0; d < b->rank; d++) {
+    const Affine *f = &ac->aff[d];
+    int64_t a = nr > 1 ? f->a : 0, bb = nc > 1 ? f->b : 0;
+    base += f->c * b->strides[d];
+    cr += a * b->strides[d];
+    cc += bb * b->strides[d];
+    if (a && bb)
+      both = true;
+    else if (a)
+      clip(f->c, a, b->dims[d], &r0, &r1);
+    else
+      clip(f->c, bb, b->dims[d], &k0, &k1);
+  }
+  /* Validity that is not a rectangle, or a descending stride: line by line. */
+  if ((both || cr < 0) && nr > 1) {
+    for (uint32_t r = 0; r < nr; r++) {
+      Access2 one = fix_row(ac, b->rank, r);
+      dma_load(g, &one, dst, roff + r, coff, 1, nc);
+    }
+    return;
+  }
+  if ((both || cc < 0) && nc > 1) {
+    for (uint32_t k = 0; k < nc; k++) {
+      Access2 one = fix_col(ac, b->rank, k);
+      dma_load(g, &one, dst, roff, coff + k, nr, 1);
+    }
+    return;
+  }
+  if (r0 >= r1 || k0 >= k1) {
+    zero_box(g, dst, roff, coff, nr, nc);
+    return;
+  }
+  uint32_t w[ISA_WORDS];
+  dma_words(w, "dma.ld");
+  uint32_t sram = dst->addr + roff * dst->rs + coff * dst->cs;
+  int64_t first = base + cr * r0 + cc * k0; /* the first valid element */
+  Access acc[] = {{ac->hz, false}, {region_hazard(g, dst), true}};
+  if (nc > 1 && cc == 1 && dst->cs == 1) {
+    isa_set(w, FLD_DMA_N0, nc);
+    isa_set(w, FLD_DMA_N1, nr);
+    isa_set(w, FLD_DMA_DS1, (uint32_t)cr);
+    isa_set(w, FLD_DMA_SS1, dst->rs);
+    isa_set(w, FLD_DMA_LO0, (uint32_t)k0);
+    isa_set(w, FLD_DMA_HI0, (uint32_t)k1);
+    isa_set(w, FLD_DMA_LO1, (uint32_t)r0);
+    isa_set(w, FLD_DMA_HI1, (uint32_t)r1);
+  } else if (nr > 1 && cr == 1 && dst->rs == 1) {
+    isa_set(w, FLD_DMA_N0, nr);
+    isa_set(w, FLD_DMA_N1, nc);
+    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
+    isa_set(w, FLD_DMA_SS1, dst->cs);
+    isa_set(w, FLD_DMA_LO0, (uint32_t)r0);
+    isa_set(w, FLD_DMA_HI0, (uint32_t)r1);
+    isa_set(w, FLD_DMA_LO1, (uint32_t)k0);
+    isa_set(w, FLD_DMA_HI1, (uint32_t)k1);
+  } else {
+    /* n0 = 1; columns on dimension 1 (windowed), valid rows on dimension 2. */
+    if (r0 > 0)
+      zero_box(g, dst, roff, coff, (uint32_t)r0, nc);
+    if (r1 < nr)
+      zero_box(g, dst, roff + (uint32_t)r1, coff, nr - (uint32_t)r1, nc);
+    sram += (uint32_t)r0 * dst->rs;
+    isa_set(w, FLD_DMA_N1, nc);
+    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
+    isa_set(w, FLD_DMA_SS1, dst->cs);
+    isa_set(w, FLD_DMA_LO1, (uint32_t)k0);
+    isa_set(w, FLD_DMA_HI1, (uint32_t)k1);
+    isa_set(w, FLD_DMA_N2, (uint32_t)(r1 - r0));
+    isa_set(w, FLD_DMA_DS2, (uint32_t)cr);
+    isa_set(w, FLD_DMA_SS2, dst->rs);
+  }
+  isa_set(w, FLD_DMA_SRAM, sram);
+  isa_set(w, FLD_DMA_DRAM, (uint32_t)(ac->dram + 4 * (uint64_t)first));
+  emit(g, w, acc, 2);
+}
+
+static bool mentions(const Index *ix, int var) {
+  if (!ix || var < 0)
+    return false;
+  if (ix->kind == IX_VAR)
+    return ix->var == var;
+  return mentions(ix->lhs, var) || mentions(ix->rhs, var);
+}
+
+/* Row-major unless the tensor is contiguous along the rows only. */
+static void choose_layout(Region *r, int64_t cr, int64_t cc) {
+  if (r->nr > 1 && r->nc > 1 && cc != 1 && cr == 1) {
+    r->rs = 1;
+    r->cs = r->nr;
+  }
+}
+
+static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, Hazard *hz,
+                        Index **index, Region *out) {
+  uint32_t nR = x->row.var >= 0 ? (uint32_t)x->row.n : 1;
+  uint32_t nC = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
+  Access2 ac = {b, dram, hz, {{0, 0, 0}}};
+  bool affine = true, dep_r = false, dep_c = false;
+  int64_t cr = 0, cc = 0;
+  for (int d = 0; d < b->rank; d++) {
+    if (!index_affine(index[d], x, &ac.aff[d]))
+      affine = false;
+    dep_r |= mentions(index[d], x->row.var);
+    dep_c |= mentions(index[d], x->col.var);
+    cr += ac.aff[d].a * b->strides[d];
+    cc += ac.aff[d].b * b->strides[d];
+  }
+  if (!region_alloc(g, dep_r ? nR : 1, dep_c ? nC : 1, out))
+    return false;
+  if (affine) {
+    choose_layout(out, cr, cc);
+    dma_load(g, &ac, out, 0, 0, out->nr, out->nc);
+    return true;
+  }
+  /* Floor division or modulo of a tile variable: element by element. */
+  Ctx one = *x;
+  one.row.var = one.col.var = -1;
+  for (uint32_t r = 0; r < out->nr; r++)
+    for (uint32_t k = 0; k < out->nc; k++) {
+      if (x->row.var >= 0) {
+        x->fixed[x->row.var] = true;
+        x->val[x->row.var] = x->row.lo + r;
+      }
+      if (x->col.var >= 0) {
+        x->fixed[x->col.var] = true;
+        x->val[x->col.var] = x->col.lo + k;
+      }
+      for (int d = 0; d < b->rank; d++)
+        if (!index_affine(index[d], &one, &ac.aff[d]))
+          gen_internal(g, "index not computable with every variable fixed");
+      dma_load(g, &ac, out, r, k, 1, 1);
+    }
+  if (x->row.var >= 0)
+    x->fixed[x->row.var] = false;
+  if (x->col.var >= 0)
+    x->fixed[x->col.var] = false;
+  return !g->failed;
+}
+
+bool load_read(Gen *g, const Ctx *x, const Tensor *t, Index **index, Region *out) {
+  return load_access(g, x, g->lp->buffers[t->id], g->dram[t->id], &g->tensor_hz[t->id], index, out);
+}
+
+bool load_iota(Gen *g, const Ctx *x, int var, Region *out) {
+  static int64_t one = 1;
+  LBuffer b = {0};
+  b.rank = 1;
+  b.dims = &g->iota_len;
+  b.strides = &one;
+  Index ix = {IX_VAR, 0, var, NULL, NULL};
+  Index *index[] = {&ix};
+  return load_access(g, x, &b, g->iota_dram, &g->iota_hz, index, out);
+}
+
+void store_tile(Gen *g, const Ctx *x, const Tensor *t, const int *lhs, const Region *r) {
+  const LBuffer *b = g->lp->buffers[t->id];
+  uint32_t nR = x->row.var >= 0 ? (uint32_t)x->row.n : 1;
+  uint32_t nC = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
+  int64_t first = 0, cr = 0, cc = 0;
+  for (int d = 0; d < t->rank; d++) {
+    int v = lhs[d];
+    if (v == x->row.var) {
+      first += x->row.lo * b->strides[d];
+      cr = b->strides[d];
+    } else if (v == x->col.var) {
+      first += x->col.lo * b->strides[d];
+      cc = b->strides[d];
+    } else {
+      first += x->val[v] * b->strides[d];
+    }
+  }
+  uint32_t rs = r->nr > 1 ? r->rs : 0, cs = r->nc > 1 ? r->cs : 0;
+  uint32_t w[ISA_WORDS];
+  dma_words(w, "dma.st");
+  if (nC > 1 && cc == 1 && cs == 1) {
+    isa_set(w, FLD_DMA_N0, nC);
+    isa_set(w, FLD_DMA_N1, nR);
+    isa_set(w, FLD_DMA_DS1, (uint32_t)cr);
+    isa_set(w, FLD_DMA_SS1, rs);
+  } else if (nR > 1 && cr == 1 && rs == 1) {
+    isa_set(w, FLD_DMA_N0, nR);
+    isa_set(w, FLD_DMA_N1, nC);
+    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
+    isa_set(w, FLD_DMA_SS1, cs);
+  } else {
+    isa_set(w, FLD_DMA_N1, nC);
+    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
+    isa_set(w, FLD_DMA_SS1, cs);
+    isa_set(w, FLD_DMA_N2, nR);
+    isa_set(w, FLD_DMA_DS2, (uint32_t)cr);
+    isa_set(w, FLD_DMA_SS2, rs);
+  }
+  isa_set(w, FLD_DMA_SRAM, r->addr);
+  isa_set(w, FLD_DMA_DRAM, (uint32_t)(g->dram[t->id] + 4 * (uint64_t)first));
+  Access acc[] = {{region_hazard(g, r), false}, {&g->tensor_hz[t->id], true}};
+  emit(g, w, acc, 2);
+}

@@ -1,0 +1,122 @@
+/* The accelerator generator's shared state (internal to backend/accel).
+ *
+ * Instructions are emitted in program order. Every buffer region and every
+ * DRAM tensor carries a Hazard: the last instruction that wrote it and the
+ * last reader on each unit. emit() turns the hazards an instruction meets
+ * into dependency tokens (docs/accel-backend.md, "Tokens"). */
+#ifndef EINC_ACCEL_GEN_H
+#define EINC_ACCEL_GEN_H
+
+#include "backend/accel/accel.h"
+#include "runtime/isa.h"
+
+/* Instruction indices, -1 for none. Units complete in order (docs/isa.md),
+ * so the newest access per unit stands for all of that unit's older ones. */
+typedef struct Hazard {
+  int64_t writer[UNIT_COUNT]; /* the last write (one unit), or merged writes */
+  int64_t reader[UNIT_COUNT]; /* the last reader per unit since then */
+} Hazard;
+
+/* A value on chip: a rows x cols grid at addr + r*rs + k*cs. A broadcast
+ * axis has extent 1 and stride 0. */
+typedef struct Region {
+  int slot; /* owning slot, or -1 for a constant-pool word */
+  int pool; /* pool word index when slot < 0 */
+  uint32_t addr, rs, cs;
+  uint32_t nr, nc;
+} Region;
+
+typedef struct Slot {
+  uint32_t addr;
+  bool busy;
+  Hazard hz;
+} Slot;
+
+typedef struct PoolWord {
+  float value;
+  bool used;
+  uint64_t epoch; /* the tile that last used it */
+  Hazard hz;
+} PoolWord;
+
+/* The axes of the current tile: a variable on an axis runs over [lo, lo+n);
+ * every other bound variable has a fixed value. */
+typedef struct Axis {
+  int var; /* -1: no variable on this axis (extent 1) */
+  int64_t lo, n;
+} Axis;
+
+typedef struct Ctx {
+  const Einsum *e;
+  int64_t *val;  /* per variable: value when fixed */
+  bool *fixed;   /* per variable */
+  Axis row, col; /* rows and columns of every region in this context */
+} Ctx;
+
+typedef struct Gen {
+  const LoopProgram *lp;
+  const Arch *arch;
+  AccelProgram *out;
+  Diag *diag;
+  Ebin *bin;
+  uint64_t *dram;     /* per cascade tensor: DRAM byte offset */
+  Hazard *tensor_hz;  /* per cascade tensor */
+  uint64_t iota_dram; /* the 0, 1, 2, ... table, UINT64_MAX until needed */
+  int64_t iota_len;
+  Hazard iota_hz;
+  /* tokens: last_sig[u][v] is the newest instruction of u that signals v */
+  int64_t last_sig[UNIT_COUNT][UNIT_COUNT];
+  uint8_t *unit_of;
+  size_t unit_cap;
+  /* the buffer: slots for tiles, then the constant pool at the top */
+  Slot *slots;
+  int nslots;
+  uint32_t slot_words;
+  int *free_fifo; /* free slots, least recently freed first */
+  int free_head, free_count;
+  PoolWord *pool;
+  uint32_t pool_base, npool, pool_next;
+  int cur_note;
+  uint64_t epoch; /* bumped with every note: one per tile */
+  bool failed;
+} Gen;
+
+/* An access of the instruction being emitted. */
+typedef struct Access {
+  Hazard *hz;
+  bool write;
+} Access;
+
+/* emit.c */
+void hazard_clear(Hazard *h);
+Hazard *region_hazard(Gen *g, const Region *r);
+int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc);
+void gen_note(Gen *g, const char *fmt, ...);
+bool slots_setup(Gen *g, int nslots);
+bool region_alloc(Gen *g, uint32_t nr, uint32_t nc, Region *r);
+void region_free(Gen *g, const Region *r);
+bool pool_const(Gen *g, float value, Region *r);
+void gen_internal(Gen *g, const char *what);
+
+/* dma.c: affine accesses, loads and stores */
+typedef struct Affine {
+  int64_t c, a, b; /* c + a*row + b*col, row/col relative to the axes' lo */
+} Affine;
+bool index_affine(const Index *ix, const Ctx *x, Affine *out);
+/* Loads tensor t at `index` over the context's grid into a new region. */
+bool load_read(Gen *g, const Ctx *x, const Tensor *t, Index **index, Region *out);
+/* The iota table slice lo..lo+n-1 along the axis of variable var. */
+bool load_iota(Gen *g, const Ctx *x, int var, Region *out);
+/* Stores region r to tensor t at its left-hand access (every index in range). */
+void store_tile(Gen *g, const Ctx *x, const Tensor *t, const int *lhs, const Region *r);
+
+/* einsum.c */
+bool gen_einsum(Gen *g, const Kernel *k);
+
+/* eval.c */
+bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out);
+void vec_op(Gen *g, uint8_t opcode, const Region *d, const Region *a, const Region *b,
+            const Region *c, bool use_imm, float imm, uint32_t rows, uint32_t cols);
+int regions_needed(const Expr *ex);
+
+#endif
