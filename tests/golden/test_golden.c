@@ -92,8 +92,8 @@ static void compare(const char *case_name, const char *expected_path, const char
   npy_free(&g);
 }
 
-START_TEST(golden_case) {
-  const Case *c = &cases[_i];
+/* Runs case c with `einc run ... EXTRA` and compares every output. */
+static void run_case(const Case *c, const char *extra) {
   const char *src = env_or("SRCDIR", ".");
   char in_dir[4096], out_dir[4096];
   snprintf(in_dir, sizeof in_dir, "%s/tests/golden/%s/in", src, c->name);
@@ -104,8 +104,8 @@ START_TEST(golden_case) {
   ck_assert_int_gt(n, 0);
   size_t cap = 8192 + (size_t)n * 4300;
   char *cmd = malloc(cap);
-  int len = snprintf(cmd, cap, "'%s' run '%s/%s' --outdir '%s'", env_or("EINC", "./einc"), src,
-                     c->model, tmp);
+  int len = snprintf(cmd, cap, "'%s' run '%s/%s' %s --outdir '%s'", env_or("EINC", "./einc"),
+                     src, c->model, extra, tmp);
   for (int i = 0; i < n; i++) {
     inputs[i][strlen(inputs[i]) - 4] = '\0'; /* the tensor's name */
     len += snprintf(cmd + len, cap - (size_t)len, " --input '%s=%s/%s.npy'", inputs[i], in_dir,
@@ -356,6 +356,8 @@ int main(void) {
   TCase *tc = tcase_create("cases");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, golden_case, 0, ncases);
+  tcase_add_loop_test(tc, golden_accel, 0, ncases);
+  tcase_add_loop_test(tc, golden_accel_small, 0, ncases);
   suite_add_tcase(s, tc);
   TCase *bad = tcase_create("bad inputs");
   tcase_set_timeout(bad, 60);
