@@ -120,7 +120,7 @@ bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelP
   g.npool = (uint32_t)(words / 16 < 64 ? words / 16 : 64);
   if (g.npool == 0)
     g.npool = 1;
-  g.pool_base = (uint32_t)words - g.npool;
+  g.tile_words = (uint32_t)words - g.npool;
   g.pool = calloc(g.npool, sizeof *g.pool);
   for (uint32_t i = 0; i < g.npool; i++)
     hazard_clear(&g.pool[i].hz);

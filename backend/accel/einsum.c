@@ -286,12 +286,18 @@ bool gen_einsum(Gen *g, const Kernel *k) {
   }
   if (mode == MODE_SCAN)
     need += 3; /* the state, the output tile, one compacting copy */
-  bool ok = slots_setup(g, 2 * need) || slots_setup(g, need);
+  /* No region is larger than the whole iteration space: small Einsums get
+   * small slots, so the peak buffer use reported is what they need. */
+  uint64_t space = 1;
+  for (int v = 0; v < e->nvars; v++)
+    if (space < ((uint64_t)1 << 40))
+      space *= (uint64_t)e->vars[v].extent;
+  bool ok = slots_setup(g, 2 * need, space) || slots_setup(g, need, space);
   if (!ok) {
     diag_error(g->diag, e->loc,
                "the Einsum defining '%s' needs %d on-chip tiles at once, but the buffer has only "
                "%u words for tiles (buffer.bytes = %llu)",
-               e->out->name, need, g->pool_base, (unsigned long long)g->arch->buf_bytes);
+               e->out->name, need, g->tile_words, (unsigned long long)g->arch->buf_bytes);
     free(x.val);
     free(x.fixed);
     return false;

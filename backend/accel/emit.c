@@ -117,15 +117,17 @@ void gen_note(Gen *g, const char *fmt, ...) {
   g->cur_note = (int)p->nnotes++;
 }
 
-/* Splits the buffer below the pool into n equal slots. The hazards of the
- * old slots move to the new ones that overlap them. */
-bool slots_setup(Gen *g, int n) {
-  uint32_t words = g->pool_base / (uint32_t)n;
+/* Splits the buffer below the pool into n equal slots of at most `cap`
+ * words. The hazards of the old slots move to the new ones that overlap. */
+bool slots_setup(Gen *g, int n, uint64_t cap) {
+  uint32_t words = g->tile_words / (uint32_t)n;
+  if (words > cap)
+    words = (uint32_t)cap;
   if (words == 0)
     return false;
   Slot *slots = calloc((size_t)n, sizeof *slots);
   for (int i = 0; i < n; i++) {
-    slots[i].addr = (uint32_t)i * words;
+    slots[i].addr = g->npool + (uint32_t)i * words;
     hazard_clear(&slots[i].hz);
     for (int j = 0; j < g->nslots; j++) {
       const Slot *o = &g->slots[j];
@@ -181,7 +183,7 @@ bool pool_const(Gen *g, float value, Region *r) {
     if (g->pool[i].used && memcmp(&g->pool[i].value, &value, sizeof value) == 0) {
       g->pool[i].epoch = g->epoch;
       r->pool = (int)i;
-      r->addr = g->pool_base + i;
+      r->addr = i;
       return true;
     }
   uint32_t i = 0;
@@ -198,7 +200,7 @@ bool pool_const(Gen *g, float value, Region *r) {
     g->pool_next = (i + 1) % g->npool;
     g->pool[i] = (PoolWord){value, true, g->epoch, g->pool[i].hz};
     r->pool = (int)i;
-    r->addr = g->pool_base + i;
+    r->addr = i;
   }
   vec_op(g, isa_op_by_mnemonic("v.fill")->opcode, r, NULL, NULL, NULL, true, value, 1, 1);
   return true;

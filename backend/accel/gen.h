@@ -68,14 +68,15 @@ typedef struct Gen {
   int64_t last_sig[UNIT_COUNT][UNIT_COUNT];
   uint8_t *unit_of;
   size_t unit_cap;
-  /* the buffer: slots for tiles, then the constant pool at the top */
+  /* the buffer: the constant pool at the bottom, then slots for tiles */
   Slot *slots;
   int nslots;
   uint32_t slot_words;
   int *free_fifo; /* free slots, least recently freed first */
   int free_head, free_count;
   PoolWord *pool;
-  uint32_t pool_base, npool, pool_next;
+  uint32_t tile_words; /* above the pool */
+  uint32_t npool, pool_next;
   int cur_note;
   uint64_t epoch; /* bumped with every note: one per tile */
   bool failed;
@@ -92,7 +93,7 @@ void hazard_clear(Hazard *h);
 Hazard *region_hazard(Gen *g, const Region *r);
 int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc);
 void gen_note(Gen *g, const char *fmt, ...);
-bool slots_setup(Gen *g, int nslots);
+bool slots_setup(Gen *g, int nslots, uint64_t cap);
 bool region_alloc(Gen *g, uint32_t nr, uint32_t nc, Region *r);
 void region_free(Gen *g, const Region *r);
 bool pool_const(Gen *g, float value, Region *r);
