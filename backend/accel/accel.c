@@ -58,6 +58,16 @@ static bool place_tensors(Gen *g) {
     }
     g->dram[i] = g->bin->tensors[g->bin->tensor_count - 1].dram_offset;
     hazard_clear(&g->tensor_hz[i]);
+    uint64_t limit = g->arch->dram_capacity < UINT32_MAX ? g->arch->dram_capacity : UINT32_MAX;
+    if (g->bin->dram_bytes > limit) {
+      diag_error(g->diag, t->loc,
+                 "'%s' (%llu bytes) does not fit in DRAM: the tensors up to it need %llu bytes, "
+                 "more than the %llu the architecture has (dram.capacity_bytes, and at most 4 GiB "
+                 "for the DMA's addresses)",
+                 t->name, (unsigned long long)tensor_elements(t) * 4,
+                 (unsigned long long)g->bin->dram_bytes, (unsigned long long)limit);
+      return false;
+    }
   }
   /* The 0, 1, 2, ... table that index values are loaded from. */
   int64_t longest = 0;
@@ -84,14 +94,6 @@ static bool place_tensors(Gen *g) {
     }
     g->iota_dram = g->bin->tensors[g->bin->tensor_count - 1].dram_offset;
     g->iota_len = longest;
-  }
-  if (g->bin->dram_bytes > g->arch->dram_capacity || g->bin->dram_bytes > UINT32_MAX) {
-    SrcLoc loc = {c->file, 1, 1};
-    diag_error(g->diag, loc,
-               "the program's tensors need %llu bytes of DRAM, more than the architecture's "
-               "dram.capacity_bytes (%llu) or the 4 GiB the DMA can address",
-               (unsigned long long)g->bin->dram_bytes, (unsigned long long)g->arch->dram_capacity);
-    return false;
   }
   return true;
 }
