@@ -20,3 +20,11 @@ bench-cpu: tests/bench/bench_cpu$(EXEEXT)
 
 bench: bench-cpu
 .PHONY: bench bench-cpu
+
+# The accelerator table: every example at a realistic size, --fusion none.
+EXTRA_DIST += tests/bench/accel_table.sh tests/bench/accel_sizes.txt
+bench-accel: einc$(EXEEXT) einsim$(EXEEXT) einasm$(EXEEXT)
+	@$(SHELL) $(srcdir)/tests/bench/accel_table.sh $(abs_top_srcdir) $(abs_top_builddir)
+
+bench: bench-accel
+.PHONY: bench-accel
