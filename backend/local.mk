@@ -17,3 +17,12 @@ libeincaccel_a_SOURCES = \
 	backend/accel/dma.c \
 	backend/accel/eval.c \
 	backend/accel/einsum.c
+
+# The accelerator backend's own tests: unusual programs against C loops on
+# two machines, compile errors, the listing's round trip, double buffering.
+check_PROGRAMS += tests/test_accel
+TESTS += tests/test_accel
+tests_test_accel_SOURCES = tests/test_accel.c
+tests_test_accel_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_accel_LDADD = libeincaccel.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a \
+	$(YAML_LIBS) $(CHECK_LIBS) -lm

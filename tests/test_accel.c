@@ -1,0 +1,305 @@
+/* Unit tests of the accelerator backend, in memory: small programs that take
+ * the DMA's and the generator's less common paths (transposed, descending,
+ * divided and two-variable indices, scalar outputs, stepwise recurrences),
+ * run on the simulator against C loops, on the default machine and on a
+ * tiny one; the compile errors; the listing's round trip; and double
+ * buffering in the timing model. Inputs come from the seeded generator the
+ * simulator uses (runtime/rng.h), so the references see the same values. */
+#define _GNU_SOURCE /* open_memstream */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/accel/accel.h"
+#include "frontend/frontend.h"
+#include "runtime/asm.h"
+#include "runtime/rng.h"
+#include "runtime/sim.h"
+
+static const char small_arch[] = "name: tiny\nclock_ghz: 1.0\n"
+                                 "matrix:\n  rows: 8\n  cols: 4\n  latency: 32\n"
+                                 "vector:\n  lanes: 8\n  latency: 4\n  special_cycles: 4\n"
+                                 "  special_latency: 16\n"
+                                 "scan:\n  lanes: 16\n  latency: 4\n"
+                                 "buffer:\n  bytes: 1024\n  banks: 4\n"
+                                 "dram:\n  bytes_per_cycle: 32\n  latency: 100\n"
+                                 "  capacity_bytes: 1073741824\n"
+                                 "tokens:\n  depth: 8\n"
+                                 "energy:\n  dram_pj_per_byte: 31.2\n  buffer_pj_per_byte: 2.5\n"
+                                 "  mac_pj: 4.6\n  vector_op_pj: 0.9\n  special_pj: 15\n"
+                                 "  scan_step_pj: 4.6\n";
+
+static void get_arch(Arch *a, bool tiny) {
+  char msg[300];
+  if (!tiny)
+    arch_default(a);
+  else
+    ck_assert_msg(arch_parse(a, "tiny", small_arch, strlen(small_arch), msg, sizeof msg), "%s",
+                  msg);
+}
+
+/* Compiles `src`; on failure returns false with the diagnostics in *err. */
+static bool compile(const char *src, const Arch *arch, AccelProgram *ap, char **err) {
+  Arena arena;
+  arena_init(&arena);
+  size_t len;
+  FILE *f = open_memstream(err, &len);
+  Diag diag;
+  diag_init(&diag, f);
+  Cascade *c = frontend_compile_text("t.ein", src, strlen(src), NULL, 0, &arena, &diag);
+  ck_assert_ptr_nonnull(c);
+  bool ok = accel_compile(lower_trivial(c, &arena), arch, FUSION_NONE, ap, &diag);
+  fclose(f);
+  arena_free(&arena);
+  return ok;
+}
+
+typedef struct Run {
+  AccelProgram ap;
+  Sim *sim;
+  SimStats st;
+} Run;
+
+/* Compiles and runs src on the simulator (seed 0 inputs). */
+static void run(const char *src, bool tiny, Run *r) {
+  Arch arch;
+  get_arch(&arch, tiny);
+  char *err = NULL, msg[600];
+  ck_assert_msg(compile(src, &arch, &r->ap, &err), "%s", err);
+  free(err);
+  ck_assert_msg(sim_check(&r->ap.bin, &arch, msg, sizeof msg), "%s", msg);
+  SimOptions opt = {true, NULL, false};
+  r->sim = sim_new(&r->ap.bin, &arch, &opt);
+  for (size_t i = 0; i < r->ap.bin.tensor_count; i++) {
+    const EbinTensor *t = &r->ap.bin.tensors[i];
+    if ((t->role == EBIN_ROLE_INPUT || t->role == EBIN_ROLE_PARAM) && !t->data)
+      rng_fill(sim_tensor_data(r->sim, t), ebin_tensor_elems(t), 0, t->name);
+  }
+  ck_assert_msg(sim_run(r->sim, &r->st, msg, sizeof msg), "%s", msg);
+  ck_assert_uint_eq(r->st.stray_tokens, 0);
+}
+
+static const float *tensor(Run *r, const char *name) {
+  const EbinTensor *t = ebin_find_tensor(&r->ap.bin, name);
+  ck_assert_ptr_nonnull(t);
+  return sim_tensor_data(r->sim, t);
+}
+
+static void finish(Run *r) {
+  sim_free(r->sim);
+  accel_free(&r->ap);
+}
+
+static float *seeded(const char *name, size_t n) {
+  float *v = malloc(n * sizeof *v);
+  rng_fill(v, n, 0, name);
+  return v;
+}
+
+static void expect_near(const float *got, const double *want, size_t n, const char *what) {
+  for (size_t i = 0; i < n; i++)
+    ck_assert_msg(fabs(got[i] - want[i]) <= 1e-5 + 1e-4 * fabs(want[i]),
+                  "%s[%zu] = %.9g, expected %.9g", what, i, got[i], want[i]);
+}
+
+/* Transposed, descending, divided and two-variable reads, with padding. */
+START_TEST(unusual_indices) {
+  const char *src = "let N = 37, M = 23\n"
+                    "input x[M, N]\ninput v[N]\n"
+                    "output t[N, M]\noutput r[N]\noutput d[N, M]\noutput s[N, M]\n"
+                    "t[i, j] = x[j, i]\n"
+                    "r[i] = v[N - 1 - i] + v[i - 3]\n"
+                    "d[i, j] = v[i / 2] * x[j, i % 5]\n"
+                    "s[i, j] = v[i + j - 20] - x[j, i - j]\n";
+  Run r;
+  run(src, _i, &r);
+  enum { N = 37, M = 23 };
+  float *x = seeded("x", M * N), *v = seeded("v", N);
+  double t[N * M], rr[N], d[N * M], s[N * M];
+  for (int i = 0; i < N; i++) {
+    rr[i] = v[N - 1 - i] + (i - 3 >= 0 ? v[i - 3] : 0);
+    for (int j = 0; j < M; j++) {
+      t[i * M + j] = x[j * N + i];
+      d[i * M + j] = (double)v[i / 2] * x[j * N + i % 5];
+      int k = i + j - 20, c = i - j;
+      s[i * M + j] = (k >= 0 && k < N ? v[k] : 0) - (c >= 0 ? x[j * N + c] : 0);
+    }
+  }
+  expect_near(tensor(&r, "t"), t, N * M, "t");
+  expect_near(tensor(&r, "r"), rr, N, "r");
+  expect_near(tensor(&r, "d"), d, N * M, "d");
+  expect_near(tensor(&r, "s"), s, N * M, "s");
+  free(x);
+  free(v);
+  finish(&r);
+}
+END_TEST
+
+/* Scalar outputs, two-variable reductions, constants on the left, index
+ * values on both axes. */
+START_TEST(reductions_and_constants) {
+  const char *src = "let N = 19, M = 45\n"
+                    "input x[N, M]\n"
+                    "output total\noutput cmax[M]\noutput e[N, M]\n"
+                    "total = sum(i, j: x[i, j])\n"
+                    "cmax[j] = max(i: x[i, j])\n"
+                    "e[i, j] = select(x[i, j] > 0.25, 1 - x[i, j], 2 / (i + j + 1))\n";
+  Run r;
+  run(src, _i, &r);
+  enum { N = 19, M = 45 };
+  float *x = seeded("x", N * M);
+  double total = 0, cmax[M], e[N * M];
+  for (int j = 0; j < M; j++)
+    cmax[j] = -INFINITY;
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < M; j++) {
+      float v = x[i * M + j];
+      total += v;
+      cmax[j] = fmax(cmax[j], v);
+      e[i * M + j] = v > 0.25f ? 1.0 - v : 2.0 / (i + j + 1);
+    }
+  expect_near(tensor(&r, "total"), &total, 1, "total");
+  expect_near(tensor(&r, "cmax"), cmax, M, "cmax");
+  expect_near(tensor(&r, "e"), e, N * M, "e");
+  free(x);
+  finish(&r);
+}
+END_TEST
+
+/* Recurrences: on the scan unit (with init, and a prefix sum), and stepwise
+ * (two offsets, a nonlinear one). */
+START_TEST(recurrences) {
+  const char *src = "let T = 41, C = 7\n"
+                    "input a[T, C]\ninput b[T, C]\ninput h0[C]\n"
+                    "output h[T, C]\noutput p[T]\noutput f[T]\noutput m[T, C]\n"
+                    "h[t, c] = a[t, c] * h[t - 1, c] + b[t, c] init h0[c]\n"
+                    "p[t] = p[t - 1] + a[t, 0]\n"
+                    "f[t] = 0.5 * f[t - 1] + 0.25 * f[t - 2] + b[t, 1]\n"
+                    "m[t, c] = max(m[t - 1, c], a[t, c]) init -1\n";
+  Run r;
+  run(src, _i, &r);
+  enum { T = 41, C = 7 };
+  float *a = seeded("a", T * C), *b = seeded("b", T * C), *h0 = seeded("h0", C);
+  double h[T * C], p[T], f[T], m[T * C];
+  for (int t = 0; t < T; t++) {
+    p[t] = (t ? p[t - 1] : 0) + a[t * C];
+    f[t] = 0.5 * (t >= 1 ? f[t - 1] : 0) + 0.25 * (t >= 2 ? f[t - 2] : 0) + b[t * C + 1];
+    for (int c = 0; c < C; c++) {
+      h[t * C + c] = a[t * C + c] * (t ? h[(t - 1) * C + c] : h0[c]) + b[t * C + c];
+      m[t * C + c] = fmax(t ? m[(t - 1) * C + c] : -1, a[t * C + c]);
+    }
+  }
+  expect_near(tensor(&r, "h"), h, T * C, "h");
+  expect_near(tensor(&r, "p"), p, T, "p");
+  expect_near(tensor(&r, "f"), f, T, "f");
+  expect_near(tensor(&r, "m"), m, T * C, "m");
+  free(a);
+  free(b);
+  free(h0);
+  finish(&r);
+}
+END_TEST
+
+/* The listing is einasm text that reassembles to the same binary. */
+START_TEST(listing_reassembles) {
+  char path[4096];
+  const char *srcdir = getenv("SRCDIR");
+  snprintf(path, sizeof path, "%s/examples/mamba1_layer.ein", srcdir ? srcdir : ".");
+  Arena arena;
+  arena_init(&arena);
+  Diag diag;
+  diag_init(&diag, stderr);
+  Cascade *c = frontend_compile_file(path, NULL, 0, &arena, &diag);
+  ck_assert_ptr_nonnull(c);
+  Arch arch;
+  arch_default(&arch);
+  AccelProgram ap;
+  ck_assert(accel_compile(lower_trivial(c, &arena), &arch, FUSION_NONE, &ap, &diag));
+  char *text;
+  size_t len;
+  FILE *f = open_memstream(&text, &len);
+  accel_print(&ap, f);
+  fclose(f);
+  ck_assert_ptr_nonnull(strstr(text, "# einsum 2: xc tile l=0..63 e=0..63\n"));
+  Ebin back;
+  char msg[600];
+  ck_assert_msg(asm_assemble("listing", text, len, arch_hash(&arch), &back, msg, sizeof msg), "%s",
+                msg);
+  ck_assert_uint_eq(back.instr_count, ap.bin.instr_count);
+  ck_assert_int_eq(memcmp(back.code, ap.bin.code, ap.bin.instr_count * ISA_BYTES), 0);
+  ck_assert_uint_eq(back.tensor_count, ap.bin.tensor_count);
+  ebin_free(&back);
+  free(text);
+  accel_free(&ap);
+  arena_free(&arena);
+}
+END_TEST
+
+START_TEST(dram_overflow_is_an_error) {
+  Arch arch;
+  arch_default(&arch);
+  AccelProgram ap;
+  char *err = NULL;
+  ck_assert(!compile("input x[268435456]\noutput y[268435456]\ny[i] = x[i]\n", &arch, &ap, &err));
+  ck_assert_str_eq(err, "t.ein:2:8: error: 'y' (1073741824 bytes) does not fit in DRAM: the "
+                        "tensors up to it need 2147483648 bytes, more than the 1073741824 the "
+                        "architecture has (dram.capacity_bytes, and at most 4 GiB for the DMA's "
+                        "addresses)\n");
+  free(err);
+}
+END_TEST
+
+START_TEST(too_many_tiles_is_an_error) {
+  /* A right-nested sum keeps one more operand live per level. */
+  char src[8192];
+  int n = snprintf(src, sizeof src, "input x[8]\noutput y[8]\ny[i] = x[i]");
+  for (int k = 0; k < 300; k++)
+    n += snprintf(src + n, sizeof src - (size_t)n, " + (x[i]");
+  for (int k = 0; k < 300; k++)
+    n += snprintf(src + n, sizeof src - (size_t)n, ")");
+  snprintf(src + n, sizeof src - (size_t)n, "\n");
+  Arch arch;
+  get_arch(&arch, true);
+  AccelProgram ap;
+  char *err = NULL;
+  ck_assert(!compile(src, &arch, &ap, &err));
+  ck_assert_str_eq(err, "t.ein:3:1: error: the Einsum defining 'y' needs 302 on-chip tiles at "
+                        "once, but the buffer has only 240 words for tiles (buffer.bytes = "
+                        "1024)\n");
+  free(err);
+}
+END_TEST
+
+/* Double buffering: with many tiles, the loads of one overlap the matrix
+ * work of another, so the run is shorter than the two units' busy time. */
+START_TEST(loads_overlap_compute) {
+  Run r;
+  run("let N = 256\ninput a[N, N]\ninput b[N, N]\noutput c[N, N]\n"
+      "c[i, j] = a[i, k] * b[k, j]\n",
+      false, &r);
+  ck_assert_uint_lt(r.st.cycles, r.st.unit[UNIT_LOAD].busy + r.st.unit[UNIT_MATRIX].busy);
+  ck_assert_uint_gt(r.st.unit[UNIT_MATRIX].busy, 0);
+  finish(&r);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("accel");
+  TCase *tc = tcase_create("programs");
+  tcase_set_timeout(tc, 60);
+  tcase_add_loop_test(tc, unusual_indices, 0, 2);
+  tcase_add_loop_test(tc, reductions_and_constants, 0, 2);
+  tcase_add_loop_test(tc, recurrences, 0, 2);
+  tcase_add_test(tc, listing_reassembles);
+  tcase_add_test(tc, dram_overflow_is_an_error);
+  tcase_add_test(tc, too_many_tiles_is_an_error);
+  tcase_add_test(tc, loads_overlap_compute);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
