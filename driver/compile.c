@@ -1,48 +1,97 @@
-/* einc compile --target cpu: native code for linking into a C program. */
+/* einc compile: native code for linking into a C program (--target cpu), or
+ * an accelerator binary for einsim (--target accel). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/llvm/cpu.h"
 #include "driver/driver.h"
+#include "runtime/outfile.h"
 
-static bool has_suffix(const char *s, const char *suffix) {
+bool has_suffix(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
   return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-int cmd_compile(const Options *o) {
+static bool is_accel(const Options *o) { return strcmp(o->target, "accel") == 0; }
+
+int compile_usage(const Options *o) {
+  if (is_accel(o) && !o->output) {
+    fprintf(stderr, "einc: compile needs -o MODEL.ebin\n");
+    return EXIT_USAGE;
+  }
+  if (is_accel(o) && !has_suffix(o->output, ".ebin")) {
+    fprintf(stderr,
+            "einc: --target accel writes an accelerator binary: use -o NAME.ebin, not '%s'\n",
+            o->output);
+    return EXIT_USAGE;
+  }
   if (!o->output) {
     fprintf(stderr, "einc: compile needs -o OUT.o, OUT.s or OUT.ll\n");
     return EXIT_USAGE;
   }
-  CpuEmitKind kind;
-  size_t stem;
-  if (has_suffix(o->output, ".o"))
-    kind = CPU_EMIT_OBJECT, stem = strlen(o->output) - 2;
-  else if (has_suffix(o->output, ".s"))
-    kind = CPU_EMIT_ASSEMBLY, stem = strlen(o->output) - 2;
-  else if (has_suffix(o->output, ".ll"))
-    kind = CPU_EMIT_LLVM_IR, stem = strlen(o->output) - 3;
-  else {
+  if (!is_accel(o) && !has_suffix(o->output, ".o") && !has_suffix(o->output, ".s") &&
+      !has_suffix(o->output, ".ll")) {
     fprintf(stderr, "einc: cannot tell what to write from '%s': use .o, .s or .ll\n", o->output);
     return EXIT_USAGE;
   }
+  return 0;
+}
+
+static int compile_cpu(const Options *o, const Cascade *c, Arena *arena) {
+  CpuEmitKind kind = CPU_EMIT_OBJECT;
+  size_t stem = strlen(o->output) - 2;
+  if (has_suffix(o->output, ".s"))
+    kind = CPU_EMIT_ASSEMBLY;
+  else if (has_suffix(o->output, ".ll"))
+    kind = CPU_EMIT_LLVM_IR, stem = strlen(o->output) - 3;
+  char *header = arena_alloc(arena, stem + 3);
+  memcpy(header, o->output, stem);
+  memcpy(header + stem, ".h", 3);
+  char *error = NULL;
+  int status = EXIT_REJECTED;
+  if (cpu_emit(lower_trivial(c, arena), entry_name(o, arena), kind, o->output, header, &error))
+    status = 0;
+  else if (error)
+    fprintf(stderr, "einc: %s\n", error);
+  free(error);
+  return status;
+}
+
+/* The whole image or nothing: outfile_write_all renames it into place. */
+static bool write_binary(const Ebin *bin, const char *path) {
+  uint8_t *data;
+  size_t len;
+  char msg[512];
+  if (!ebin_serialize(bin, &data, &len, msg, sizeof msg)) {
+    fprintf(stderr, "einc: internal error: %s\n", msg);
+    return false;
+  }
+  bool ok = outfile_write_all(path, data, len);
+  if (!ok)
+    fprintf(stderr, "einc: cannot write %s: %s\n", path, strerror(errno));
+  free(data);
+  return ok;
+}
+
+static int compile_accel(const Options *o, const Cascade *c, Arena *arena) {
+  if (!check_dtypes(c, "accel"))
+    return EXIT_REJECTED;
+  AccelProgram ap;
+  if (!accel_build(o, lower_trivial(c, arena), &ap))
+    return EXIT_REJECTED;
+  int status = write_binary(&ap.bin, o->output) ? 0 : EXIT_REJECTED;
+  accel_free(&ap);
+  return status;
+}
+
+int cmd_compile(const Options *o) {
   Arena arena;
   arena_init(&arena);
   int status = EXIT_REJECTED;
   Cascade *c = load_model(o, &arena);
-  if (c) {
-    char *header = arena_alloc(&arena, stem + 3);
-    memcpy(header, o->output, stem);
-    memcpy(header + stem, ".h", 3);
-    char *error = NULL;
-    if (cpu_emit(lower_trivial(c, &arena), entry_name(o, &arena), kind, o->output, header, &error))
-      status = 0;
-    else if (error)
-      fprintf(stderr, "einc: %s\n", error);
-    free(error);
-  }
+  if (c)
+    status = is_accel(o) ? compile_accel(o, c, &arena) : compile_cpu(o, c, &arena);
   arena_free(&arena);
   return status;
 }

@@ -1,11 +1,16 @@
-/* What the einc commands share: the parsed command line and the front half
- * of every command (read, analyze, run the passes). */
+/* What the einc commands share: the parsed command line, the front half of
+ * every command (read, analyze, run the passes), host copies of a model's
+ * tensors, and the two targets' ways of running a model in memory. */
 #ifndef EINC_DRIVER_H
 #define EINC_DRIVER_H
 
 #include <stdint.h>
 
+#include "backend/accel/accel.h"
+#include "backend/llvm/cpu.h"
 #include "frontend/frontend.h"
+#include "runtime/arch.h"
+#include "runtime/sim.h"
 
 enum { EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
@@ -22,8 +27,13 @@ typedef struct Options {
   const char *output;
   const char *target; /* "cpu" or "accel" */
   const char *outdir;
-  const char *name; /* C name of the generated entry point */
-  const char *arch; /* --arch ARCH.yaml, for --target accel */
+  const char *name;      /* C name of the generated entry point */
+  const char *arch_path; /* --arch ARCH.yaml, for --target accel */
+  Arch arch;             /* loaded from arch_path, else the built-in default */
+  Fusion fusion;
+  const char *stats; /* --stats FILE.json */
+  bool verbose;
+  double rtol, atol; /* einc check */
   uint64_t seed;
   Define *defs;
   int ndefs;
@@ -38,7 +48,53 @@ Cascade *load_model(const Options *o, Arena *arena);
 /* A C identifier for generated symbols: --name, else the model's file name. */
 const char *entry_name(const Options *o, Arena *arena);
 
+bool has_suffix(const char *s, const char *suffix);
+
+/* ---- tensors.c: host buffers, one per tensor of the Cascade -------------- */
+
+/* The target computes in binary32 only: say so about any other dtype. */
+bool check_dtypes(const Cascade *c, const char *target);
+/* Every --input names an input or param of the model, once. */
+bool check_inputs(const Options *o, const Cascade *c);
+/* A buffer per tensor (64-byte aligned, zeroed, followed by a guard); with
+ * all false, intermediates get none (NULL). NULL after a message. */
+float **alloc_tensors(const Cascade *c, bool all);
+void free_tensors(const Cascade *c, float **bufs);
+/* False (after a message) when something wrote past a buffer's end. */
+bool guards_intact(const Cascade *c, float **bufs);
+/* Every input and param from its --input file, else the seeded generator. */
+bool fill_inputs(const Options *o, const Cascade *c, float **bufs);
+const InputFile *input_for(const Options *o, const char *name);
+/* Writes every output as OUTDIR/NAME.npy; *written counts them. */
+bool write_outputs(const Options *o, const Cascade *c, float **bufs, int *written);
+
+/* ---- the targets, in memory ---------------------------------------------- */
+
+/* JIT-compiles p and runs it on bufs (every tensor, alloc_tensors(c, true)). */
+bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes *times,
+                 double *run_s);
+
+/* Compiles p for o->arch under o->fusion and checks the binary against the
+ * architecture; false after reporting. */
+bool accel_build(const Options *o, const LoopProgram *p, AccelProgram *ap);
+/* Runs a binary of c on the simulator: inputs and params come from bufs
+ * (except params embedded in the binary and not given by --input, whose
+ * values are copied back into bufs); outputs go to bufs. */
+bool accel_execute(const Options *o, const Cascade *c, const Ebin *bin, float **bufs,
+                   SimStats *stats);
+/* --stats FILE.json, and the human summary on standard error with --stats
+ * or --verbose. */
+bool report_stats(const Options *o, const SimStats *st);
+
+double now_s(void);
+
 int cmd_run(const Options *o);
 int cmd_compile(const Options *o);
+int cmd_check(const Options *o);
+int cmd_disasm(const Options *o);
+/* A .ebin by name or by its magic (else disasm reads a model). */
+bool is_binary_file(const char *path);
+/* Usage errors of compile (-o and its suffix), found before any work. */
+int compile_usage(const Options *o);
 
 #endif

@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +27,119 @@ static const char usage_text[] =
     "      form is a .ein program that einc reads back\n"
     "  run MODEL.ein [--target cpu|accel] [-D NAME=VALUE]... [--input NAME=FILE.npy]...\n"
     "      [--seed N] [--outdir DIR]\n"
-    "      compile and run; write every output as DIR/NAME.npy; inputs not given are\n"
-    "      seeded pseudo-random values (--target accel: not yet implemented)\n"
+    "      compile and run in memory; write every output as DIR/NAME.npy; inputs not\n"
+    "      given are seeded pseudo-random values, the same on both targets.\n"
+    "      --target accel runs on the bundled simulator and also takes\n"
+    "      [--arch ARCH.yaml] [--fusion none|auto] [--stats FILE.json] [--verbose]\n"
     "  compile MODEL.ein --target cpu -o OUT.o|OUT.s|OUT.ll [--name C_NAME]\n"
     "      native code and a C header OUT.h\n"
-    "  compile MODEL.ein --target accel [--arch ARCH.yaml] -o MODEL.ebin\n"
-    "      accelerator microcode (not yet implemented; --arch is checked already)\n"
-    "  check MODEL.ein [--rtol R] [--atol A]                      (not yet implemented)\n"
+    "  compile MODEL.ein --target accel [--arch ARCH.yaml] [--fusion none|auto] -o MODEL.ebin\n"
+    "      an accelerator binary for einsim\n"
+    "  check MODEL.ein [--rtol R] [--atol A] [--arch ARCH.yaml] [--fusion none|auto]\n"
+    "      [-D NAME=VALUE]... [--input NAME=FILE.npy]... [--seed N] [--stats FILE.json]\n"
+    "      [--verbose]\n"
+    "      run on both targets with the same inputs and compare each output of the\n"
+    "      accelerator with the cpu's: |accel - cpu| <= atol + rtol*|cpu| everywhere\n"
+    "      (default rtol 1e-4, atol 1e-5; the accelerator's exp, log, ... differ from\n"
+    "      libm by a few ulp); one line per output; exit 1 when one is out of tolerance\n"
+    "  disasm MODEL.ein|PROG.ebin [--arch ARCH.yaml] [--fusion none|auto] [-D NAME=VALUE]...\n"
+    "      [-o FILE]\n"
+    "      the accelerator program as einasm text: a model is compiled and listed with\n"
+    "      a comment per Einsum and tile; a binary (named .ebin, or starting with the\n"
+    "      .ebin magic) is disassembled as it is\n"
     "\n"
     "options:\n"
-    "  -D NAME=VALUE   override the let constant NAME (an integer)\n"
-    "  --help          show this help\n"
-    "  --version       show the version\n"
+    "  -D NAME=VALUE       override the let constant NAME (an integer)\n"
+    "  --arch ARCH.yaml    the accelerator's architecture (default: the built-in one,\n"
+    "                      the same as arch/default.yaml)\n"
+    "  --fusion none|auto  none: every Einsum on its own, through DRAM (the unfused\n"
+    "                      baseline); auto (default): the compiler's best mapping,\n"
+    "                      today the same as none\n"
+    "  --stats FILE.json   the simulator's figures as JSON, and its summary on\n"
+    "                      standard error ('-' is standard output)\n"
+    "  --verbose           the simulator's summary on standard error\n"
+    "  --help              show this help\n"
+    "  --version           show the version\n"
     "\n"
-    "exit status: 0 success, 1 program or input rejected, 2 bad command line\n";
+    "exit status: 0 success, 1 program or input rejected (check: an output out of\n"
+    "tolerance), 2 bad command line\n";
 
-static int usage_error(const char *fmt, const char *arg) {
+/* The commands, as bits for the options that apply to them. */
+enum { CMD_DUMP = 1, CMD_RUN = 2, CMD_COMPILE = 4, CMD_CHECK = 8, CMD_DISASM = 16 };
+enum { CMD_OLD = CMD_DUMP | CMD_RUN | CMD_COMPILE, CMD_ALL = 31 };
+
+static const struct {
+  const char *name;
+  unsigned bit;
+} commands[] = {{"dump", CMD_DUMP},
+                {"run", CMD_RUN},
+                {"compile", CMD_COMPILE},
+                {"check", CMD_CHECK},
+                {"disasm", CMD_DISASM}};
+
+static unsigned command_bit(const char *name) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(commands[i].name, name) == 0)
+      return commands[i].bit;
+  return 0;
+}
+
+typedef enum {
+  OPT_D,
+  OPT_FORMAT,
+  OPT_TARGET,
+  OPT_INPUT,
+  OPT_SEED,
+  OPT_OUTDIR,
+  OPT_ARCH,
+  OPT_NAME,
+  OPT_AFTER,
+  OPT_OUTPUT,
+  OPT_FUSION,
+  OPT_STATS,
+  OPT_VERBOSE,
+  OPT_RTOL,
+  OPT_ATOL,
+  OPT_COUNT
+} OptId;
+
+/* Where each option applies. The first commands accept their old options
+ * whatever they mean to them (as before); the new options and the new
+ * commands are strict. accel: only with --target accel (implied by check
+ * and disasm). */
+static const struct {
+  const char *name;
+  unsigned commands;
+  bool accel;
+} option_rules[OPT_COUNT] = {
+    [OPT_D] = {"-D", CMD_ALL, false},
+    [OPT_FORMAT] = {"--format", CMD_OLD, false},
+    [OPT_TARGET] = {"--target", CMD_OLD, false},
+    [OPT_INPUT] = {"--input", CMD_OLD | CMD_CHECK, false},
+    [OPT_SEED] = {"--seed", CMD_OLD | CMD_CHECK, false},
+    [OPT_OUTDIR] = {"--outdir", CMD_OLD, false},
+    [OPT_ARCH] = {"--arch", CMD_ALL, true},
+    [OPT_NAME] = {"--name", CMD_OLD, false},
+    [OPT_AFTER] = {"--after", CMD_OLD, false},
+    [OPT_OUTPUT] = {"-o", CMD_OLD | CMD_DISASM, false},
+    [OPT_FUSION] = {"--fusion", CMD_RUN | CMD_COMPILE | CMD_CHECK | CMD_DISASM, true},
+    [OPT_STATS] = {"--stats", CMD_RUN | CMD_CHECK, true},
+    [OPT_VERBOSE] = {"--verbose", CMD_RUN | CMD_CHECK, false},
+    [OPT_RTOL] = {"--rtol", CMD_CHECK, false},
+    [OPT_ATOL] = {"--atol", CMD_CHECK, false},
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int
+usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
   fprintf(stderr, "einc: ");
-  fprintf(stderr, fmt, arg);
+  vfprintf(stderr, fmt, ap);
   fprintf(stderr, "\nTry 'einc --help'.\n");
+  va_end(ap);
   return EXIT_USAGE;
 }
 
@@ -86,69 +182,137 @@ static bool is_option(const char *arg, const char *opt) {
   return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
-static int parse_args(int argc, char **argv, Options *o) {
+/* The options that take a value, and what their message says it needs. */
+static const struct {
+  const char *name;
+  OptId id;
+  const char *needs;
+} value_options[] = {
+    {"--format", OPT_FORMAT, "a value"},     {"--target", OPT_TARGET, "a value"},
+    {"--input", OPT_INPUT, "NAME=FILE.npy"}, {"--seed", OPT_SEED, "a value"},
+    {"--outdir", OPT_OUTDIR, "a directory"}, {"--arch", OPT_ARCH, "ARCH.yaml"},
+    {"--name", OPT_NAME, "a value"},         {"--after", OPT_AFTER, "a value"},
+    {"--output", OPT_OUTPUT, "a file name"}, {"--fusion", OPT_FUSION, "none or auto"},
+    {"--stats", OPT_STATS, "FILE.json"},     {"--rtol", OPT_RTOL, "a number"},
+    {"--atol", OPT_ATOL, "a number"},
+};
+
+/* A tolerance: a finite number, not negative. */
+static bool parse_tolerance(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (errno || end == v || *end || !isfinite(d) || d < 0)
+    return false;
+  *out = d;
+  return true;
+}
+
+static int set_input(Options *o, const char *v) {
+  const char *eq = strchr(v, '=');
+  if (!eq || eq == v || !eq[1])
+    return usage_error("bad --input '%s': expected NAME=FILE.npy", v);
+  o->inputs[o->ninputs].name = strndup(v, (size_t)(eq - v));
+  o->inputs[o->ninputs++].path = eq + 1;
+  return 0;
+}
+
+static int set_seed(Options *o, const char *v) {
+  char *end;
+  errno = 0;
+  o->seed = strtoull(v, &end, 10);
+  if (errno || end == v || *end || v[0] == '-')
+    return usage_error("bad --seed '%s': expected a non-negative integer", v);
+  return 0;
+}
+
+/* Records the value v of option id in o; 0, or a usage error's status. */
+static int set_option(Options *o, OptId id, const char *v) {
+  switch (id) {
+  case OPT_FORMAT:
+    if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json"))
+      return usage_error("unknown format '%s': expected text, dot or json", v);
+    o->format = v;
+    return 0;
+  case OPT_TARGET:
+    if (strcmp(v, "cpu") && strcmp(v, "accel"))
+      return usage_error("unknown target '%s': expected cpu or accel", v);
+    o->target = v;
+    return 0;
+  case OPT_FUSION:
+    if (strcmp(v, "none") && strcmp(v, "auto"))
+      return usage_error("unknown fusion '%s': expected none or auto", v);
+    o->fusion = strcmp(v, "none") == 0 ? FUSION_NONE : FUSION_AUTO;
+    return 0;
+  case OPT_RTOL:
+  case OPT_ATOL:
+    if (!parse_tolerance(v, id == OPT_RTOL ? &o->rtol : &o->atol))
+      return usage_error("bad %s '%s': expected a non-negative number", option_rules[id].name, v);
+    return 0;
+  case OPT_INPUT:
+    return set_input(o, v);
+  case OPT_SEED:
+    return set_seed(o, v);
+  default:
+    break;
+  }
+  const char **slot[OPT_COUNT] = {
+      [OPT_OUTDIR] = &o->outdir, [OPT_ARCH] = &o->arch_path, [OPT_NAME] = &o->name,
+      [OPT_AFTER] = &o->after,   [OPT_OUTPUT] = &o->output,  [OPT_STATS] = &o->stats};
+  *slot[id] = v;
+  return 0;
+}
+
+/* -D NAME=VALUE or -DNAME=VALUE. */
+static int parse_d(int argc, char **argv, int *i, Options *o) {
+  const char *a = argv[*i];
+  const char *text = a[2] ? a + 2 : (*i + 1 < argc ? argv[++*i] : NULL);
+  if (!text || !parse_define(text, &o->defs[o->ndefs]))
+    return usage_error("bad -D '%s': expected NAME=INTEGER", text ? text : "");
+  o->ndefs++;
+  return 0;
+}
+
+/* The option at argv[*i] (and its value); *seen gets its bit. */
+static int parse_option(int argc, char **argv, int *i, Options *o, unsigned *seen) {
+  const char *a = argv[*i];
+  if (strncmp(a, "-D", 2) == 0) {
+    *seen |= 1u << OPT_D;
+    return parse_d(argc, argv, i, o);
+  }
+  if (strcmp(a, "--verbose") == 0) {
+    *seen |= 1u << OPT_VERBOSE;
+    o->verbose = true;
+    return 0;
+  }
+  if (strcmp(a, "-o") == 0) {
+    *seen |= 1u << OPT_OUTPUT;
+    if (*i + 1 >= argc)
+      return usage_error("%s needs a file name", a);
+    o->output = argv[++*i];
+    return 0;
+  }
+  for (size_t k = 0; k < sizeof value_options / sizeof value_options[0]; k++)
+    if (is_option(a, value_options[k].name)) {
+      const char *v = option_value(argc, argv, i, value_options[k].name);
+      if (!v)
+        return usage_error("%s needs %s", a, value_options[k].needs);
+      *seen |= 1u << value_options[k].id;
+      return set_option(o, value_options[k].id, v);
+    }
+  return usage_error("unknown option '%s'", a);
+}
+
+static int parse_args(int argc, char **argv, Options *o, unsigned *seen) {
   o->command = argv[1];
   o->defs = calloc((size_t)argc, sizeof *o->defs);
   o->inputs = calloc((size_t)argc, sizeof *o->inputs);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
-    const char *v;
-    if (strncmp(a, "-D", 2) == 0) {
-      const char *text = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
-      if (!text || !parse_define(text, &o->defs[o->ndefs]))
-        return usage_error("bad -D '%s': expected NAME=INTEGER", text ? text : "");
-      o->ndefs++;
-    } else if (is_option(a, "--format")) {
-      if (!(v = option_value(argc, argv, &i, "--format")))
-        return usage_error("%s needs a value", a);
-      if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json"))
-        return usage_error("unknown format '%s': expected text, dot or json", v);
-      o->format = v;
-    } else if (is_option(a, "--target")) {
-      if (!(v = option_value(argc, argv, &i, "--target")))
-        return usage_error("%s needs a value", a);
-      if (strcmp(v, "cpu") && strcmp(v, "accel"))
-        return usage_error("unknown target '%s': expected cpu or accel", v);
-      o->target = v;
-    } else if (is_option(a, "--input")) {
-      if (!(v = option_value(argc, argv, &i, "--input")))
-        return usage_error("%s needs NAME=FILE.npy", a);
-      const char *eq = strchr(v, '=');
-      if (!eq || eq == v || !eq[1])
-        return usage_error("bad --input '%s': expected NAME=FILE.npy", v);
-      o->inputs[o->ninputs].name = strndup(v, (size_t)(eq - v));
-      o->inputs[o->ninputs++].path = eq + 1;
-    } else if (is_option(a, "--seed")) {
-      char *end;
-      if (!(v = option_value(argc, argv, &i, "--seed")))
-        return usage_error("%s needs a value", a);
-      errno = 0;
-      o->seed = strtoull(v, &end, 10);
-      if (errno || end == v || *end || v[0] == '-')
-        return usage_error("bad --seed '%s': expected a non-negative integer", v);
-    } else if (is_option(a, "--outdir")) {
-      if (!(v = option_value(argc, argv, &i, "--outdir")))
-        return usage_error("%s needs a directory", a);
-      o->outdir = v;
-    } else if (is_option(a, "--arch")) {
-      if (!(v = option_value(argc, argv, &i, "--arch")))
-        return usage_error("%s needs ARCH.yaml", a);
-      o->arch = v;
-    } else if (is_option(a, "--name")) {
-      if (!(v = option_value(argc, argv, &i, "--name")))
-        return usage_error("%s needs a value", a);
-      o->name = v;
-    } else if (is_option(a, "--after")) {
-      if (!(v = option_value(argc, argv, &i, "--after")))
-        return usage_error("%s needs a value", a);
-      o->after = v;
-    } else if (strcmp(a, "-o") == 0 || is_option(a, "--output")) {
-      if (!(v = a[1] == 'o' ? (i + 1 < argc ? argv[++i] : NULL)
-                            : option_value(argc, argv, &i, "--output")))
-        return usage_error("%s needs a file name", a);
-      o->output = v;
-    } else if (a[0] == '-' && a[1] != '\0') {
-      return usage_error("unknown option '%s'", a);
+    int status;
+    if (a[0] == '-' && a[1] != '\0') {
+      if ((status = parse_option(argc, argv, &i, o, seen)) != 0)
+        return status;
     } else if (!o->model) {
       o->model = a;
     } else {
@@ -158,6 +322,32 @@ static int parse_args(int argc, char **argv, Options *o) {
   if (!o->model)
     return usage_error("%s needs a MODEL.ein file", o->command);
   return 0;
+}
+
+/* Options that do not apply to the command, or need --target accel. check
+ * and disasm are accelerator commands: their target is accel. */
+static int check_applicable(Options *o, unsigned seen) {
+  unsigned cmd = command_bit(o->command);
+  if (cmd & (CMD_CHECK | CMD_DISASM))
+    o->target = "accel";
+  for (int id = 0; id < OPT_COUNT; id++)
+    if ((seen >> id & 1) && !(option_rules[id].commands & cmd))
+      return usage_error("%s does not apply to %s", option_rules[id].name, o->command);
+  for (int id = 0; id < OPT_COUNT; id++)
+    if ((seen >> id & 1) && option_rules[id].accel && strcmp(o->target, "accel") != 0)
+      return usage_error("%s applies only to --target accel", option_rules[id].name);
+  return 0;
+}
+
+/* What the command needs of its options, before any work is done. */
+static int check_usage(Options *o, unsigned seen) {
+  int status = check_applicable(o, seen);
+  if (status == 0 && strcmp(o->command, "compile") == 0)
+    status = compile_usage(o);
+  if (status == 0 && strcmp(o->command, "disasm") == 0 && is_binary_file(o->model) &&
+      (seen & (1u << OPT_D | 1u << OPT_FUSION)))
+    status = usage_error("-D and --fusion apply to a model, not to the binary %s", o->model);
+  return status;
 }
 
 static void list_passes(FILE *out) {
@@ -232,20 +422,39 @@ static int cmd_dump(const Options *o) {
   return status;
 }
 
-/* An architecture file is checked as soon as it is named, so that its
- * errors (with line numbers) come before any other work. */
-static bool arch_file_ok(const char *path) {
-  Arch arch;
+/* The architecture is read once the command line is known good, so that
+ * its errors (with line numbers) come before any other work. */
+static bool load_arch(Options *o) {
+  if (!o->arch_path) {
+    arch_default(&o->arch);
+    return true;
+  }
   char msg[1024];
-  if (arch_load(&arch, path, msg, sizeof msg))
+  if (arch_load(&o->arch, o->arch_path, msg, sizeof msg))
     return true;
   fprintf(stderr, "einc: %s\n", msg);
   return false;
 }
 
-static int not_yet(const Options *o, const char *issue) {
-  fprintf(stderr, "einc: '%s' is not implemented yet (%s)\n", o->command, issue);
-  return EXIT_REJECTED;
+static int dispatch(const Options *o) {
+  if (strcmp(o->command, "dump") == 0)
+    return cmd_dump(o);
+  if (strcmp(o->command, "run") == 0)
+    return cmd_run(o);
+  if (strcmp(o->command, "compile") == 0)
+    return cmd_compile(o);
+  if (strcmp(o->command, "check") == 0)
+    return cmd_check(o);
+  return cmd_disasm(o);
+}
+
+static void free_options(Options *o) {
+  for (int i = 0; i < o->ndefs; i++)
+    free((char *)o->defs[i].name);
+  free(o->defs);
+  for (int i = 0; i < o->ninputs; i++)
+    free((char *)o->inputs[i].name);
+  free(o->inputs);
 }
 
 int main(int argc, char **argv) {
@@ -262,11 +471,7 @@ int main(int argc, char **argv) {
     printf("einc %s (LLVM %s)\n", PACKAGE_VERSION, EINC_LLVM_VERSION);
     return 0;
   }
-  static const char *const commands[] = {"dump", "run", "compile", "check"};
-  bool known = false;
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    known |= strcmp(argv[1], commands[i]) == 0;
-  if (!known)
+  if (!command_bit(argv[1]))
     return usage_error("unknown command '%s'", argv[1]);
   for (int i = 2; i < argc; i++)
     if (strcmp(argv[i], "--help") == 0) {
@@ -274,29 +479,18 @@ int main(int argc, char **argv) {
       return 0;
     }
 
-  Options o = {.command = argv[1], .target = "cpu", .outdir = "."};
-  int status;
-  if (strcmp(o.command, "check") == 0)
-    status = not_yet(&o, "it needs the accelerator backend, issue #5");
-  else if ((status = parse_args(argc, argv, &o)) != 0)
-    ;
-  else if (o.arch && strcmp(o.target, "accel") != 0)
-    status = usage_error("--arch applies only to --target accel%s", "");
-  else if (o.arch && !arch_file_ok(o.arch))
-    status = EXIT_REJECTED;
-  else if (strcmp(o.command, "dump") == 0)
-    status = cmd_dump(&o);
-  else if (strcmp(o.target, "accel") == 0)
-    status = not_yet(&o, "--target accel needs the accelerator backend, issue #5");
-  else if (strcmp(o.command, "run") == 0)
-    status = cmd_run(&o);
-  else
-    status = cmd_compile(&o);
-  for (int i = 0; i < o.ndefs; i++)
-    free((char *)o.defs[i].name);
-  free(o.defs);
-  for (int i = 0; i < o.ninputs; i++)
-    free((char *)o.inputs[i].name);
-  free(o.inputs);
+  Options o = {.command = argv[1],
+               .target = "cpu",
+               .outdir = ".",
+               .fusion = FUSION_AUTO,
+               .rtol = 1e-4,
+               .atol = 1e-5};
+  unsigned seen = 0;
+  int status = parse_args(argc, argv, &o, &seen);
+  if (status == 0)
+    status = check_usage(&o, seen);
+  if (status == 0)
+    status = load_arch(&o) ? dispatch(&o) : EXIT_REJECTED;
+  free_options(&o);
   return status;
 }

@@ -1,191 +1,80 @@
-/* einc run --target cpu: compile in memory (LLJIT), fill the inputs from
- * .npy files or the seeded generator, run, and write every output as
+/* einc run: compile in memory (LLJIT for --target cpu, the accelerator
+ * backend and the simulator for --target accel), fill the inputs from .npy
+ * files or the seeded generator, run, and write every output as
  * OUTDIR/NAME.npy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "backend/llvm/cpu.h"
 #include "driver/driver.h"
-#include "runtime/npy.h"
-#include "runtime/rng.h"
 
-static double now_s(void) {
+double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Every --input must name an input or param of the model, once. */
-static bool check_inputs(const Options *o, const Cascade *c) {
-  for (int i = 0; i < o->ninputs; i++) {
-    const InputFile *in = &o->inputs[i];
-    Tensor *t = cascade_find_tensor(c, in->name);
-    if (!t || (t->role != ROLE_INPUT && t->role != ROLE_PARAM)) {
-      fprintf(stderr, "einc: --input %s=%s: %s has no input or param '%s'\n", in->name, in->path,
-              o->model, in->name);
-      return false;
-    }
-    for (int j = 0; j < i; j++)
-      if (strcmp(o->inputs[j].name, in->name) == 0) {
-        fprintf(stderr, "einc: --input %s is given twice\n", in->name);
-        return false;
-      }
-  }
-  return true;
-}
-
-/* The CPU backend computes in binary32 only, so far. */
-static bool check_dtypes(const Cascade *c) {
-  for (int i = 0; i < c->ntensors; i++)
-    if (c->tensors[i]->dtype != DTYPE_F32) {
-      fprintf(stderr, "einc: tensor '%s' is %s; the cpu target supports only f32 (not yet %s)\n",
-              c->tensors[i]->name, dtype_name(c->tensors[i]->dtype),
-              dtype_name(c->tensors[i]->dtype));
-      return false;
-    }
-  return true;
-}
-
-static const InputFile *input_for(const Options *o, const char *name) {
-  for (int i = 0; i < o->ninputs; i++)
-    if (strcmp(o->inputs[i].name, name) == 0)
-      return &o->inputs[i];
-  return NULL;
-}
-
-static bool fill_input(const Options *o, const Tensor *t, float *buf) {
-  const InputFile *in = input_for(o, t->name);
-  if (!in) {
-    rng_fill(buf, (size_t)tensor_elements(t), o->seed, t->name);
-    return true;
-  }
-  uint32_t dims[NPY_MAX_RANK];
-  if (t->rank > NPY_MAX_RANK) {
-    fprintf(stderr, "einc: --input %s: rank %d is more than .npy files here hold\n", t->name,
-            t->rank);
-    return false;
-  }
-  for (int d = 0; d < t->rank; d++) {
-    if (t->dims[d] > UINT32_MAX) {
-      fprintf(stderr, "einc: --input %s: dimension %lld is too large\n", t->name,
-              (long long)t->dims[d]);
-      return false;
-    }
-    dims[d] = (uint32_t)t->dims[d];
-  }
-  NpyArray a;
-  char msg[512];
-  if (!npy_read_shape(in->path, (uint32_t)t->rank, dims, &a, msg, sizeof msg)) {
-    fprintf(stderr, "einc: --input %s: %s\n", t->name, msg); /* msg names the file */
-    return false;
-  }
-  memcpy(buf, a.data, (size_t)a.count * sizeof(float));
-  npy_free(&a);
-  return true;
-}
-
-static bool write_output(const Options *o, const Tensor *t, const float *buf) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s.npy", o->outdir, t->name);
-  uint64_t dims[NPY_MAX_RANK];
-  for (int d = 0; d < t->rank; d++)
-    dims[d] = (uint64_t)t->dims[d];
-  char msg[512];
-  if (!npy_write(path, (uint32_t)t->rank, dims, buf, msg, sizeof msg)) {
-    fprintf(stderr, "einc: %s\n", msg);
-    return false;
-  }
-  return true;
-}
-
-/* Each buffer is followed by a guard of known bytes, checked after the run:
- * generated code writing past a tensor is a compiler bug that must not pass
- * unnoticed (ASan does not see into JIT code). */
-enum { GUARD_BYTES = 64, GUARD_BYTE = 0xA5 };
-
-static size_t buffer_bytes(const Tensor *t) {
-  return (size_t)((tensor_elements(t) * 4 + 63) / 64 * 64);
-}
-
-static bool guards_intact(const Cascade *c, float **bufs) {
-  for (int i = 0; i < c->ntensors; i++) {
-    const unsigned char *g = (const unsigned char *)bufs[i] + buffer_bytes(c->tensors[i]);
-    for (int j = 0; j < GUARD_BYTES; j++)
-      if (g[j] != GUARD_BYTE) {
-        fprintf(stderr, "einc: internal error: the generated code wrote past tensor '%s'\n",
-                c->tensors[i]->name);
-        return false;
-      }
-  }
-  return true;
-}
-
-static float **alloc_tensors(const Cascade *c) {
-  float **bufs = calloc((size_t)c->ntensors + 1, sizeof *bufs);
-  for (int i = 0; i < c->ntensors; i++) {
-    size_t bytes = buffer_bytes(c->tensors[i]);
-    bufs[i] = aligned_alloc(64, bytes + GUARD_BYTES);
-    if (!bufs[i]) {
-      fprintf(stderr, "einc: out of memory for tensor '%s' (%zu bytes)\n", c->tensors[i]->name,
-              bytes);
-      return bufs;
-    }
-    memset(bufs[i], 0, bytes);
-    memset((char *)bufs[i] + bytes, GUARD_BYTE, GUARD_BYTES);
-  }
-  return bufs;
-}
-
-static void free_tensors(const Cascade *c, float **bufs) {
-  for (int i = 0; bufs && i < c->ntensors; i++)
-    free(bufs[i]);
-  free(bufs);
-}
-
-static int run_cascade(const Options *o, const Cascade *c, Arena *arena) {
-  if (!check_dtypes(c) || !check_inputs(o, c))
-    return EXIT_REJECTED;
-  float **bufs = alloc_tensors(c);
-  for (int i = 0; i < c->ntensors; i++)
-    if (!bufs[i]) {
-      free_tensors(c, bufs);
-      return EXIT_REJECTED;
-    }
-  for (int i = 0; i < c->ntensors; i++) {
-    const Tensor *t = c->tensors[i];
-    if ((t->role == ROLE_INPUT || t->role == ROLE_PARAM) && !fill_input(o, t, bufs[i])) {
-      free_tensors(c, bufs);
-      return EXIT_REJECTED;
-    }
-  }
+bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes *times,
+                 double *run_s) {
   char *error = NULL;
-  CpuTimes times;
-  CpuJit *jit = cpu_jit(lower_trivial(c, arena), entry_name(o, arena), &times, &error);
+  CpuJit *jit = cpu_jit(p, name, times, &error);
   if (!jit) {
     fprintf(stderr, "einc: %s\n", error);
     free(error);
-    free_tensors(c, bufs);
-    return EXIT_REJECTED;
+    return false;
   }
   double t0 = now_s();
   cpu_jit_entry(jit)(bufs);
-  double run_s = now_s() - t0;
-  int status = guards_intact(c, bufs) ? 0 : EXIT_REJECTED;
-  int written = 0;
-  for (int i = 0; i < c->ntensors && status == 0; i++)
-    if (c->tensors[i]->role == ROLE_OUTPUT) {
-      if (!write_output(o, c->tensors[i], bufs[i]))
-        status = EXIT_REJECTED;
-      written++;
-    }
-  if (status == 0)
+  *run_s = now_s() - t0;
+  cpu_jit_free(jit);
+  return guards_intact(p->cascade, bufs);
+}
+
+static int run_cpu(const Options *o, const Cascade *c, Arena *arena) {
+  if (!check_dtypes(c, "cpu") || !check_inputs(o, c))
+    return EXIT_REJECTED;
+  float **bufs = alloc_tensors(c, true);
+  if (!bufs)
+    return EXIT_REJECTED;
+  int status = EXIT_REJECTED, written = 0;
+  CpuTimes times;
+  double run_s;
+  if (fill_inputs(o, c, bufs) &&
+      cpu_execute(lower_trivial(c, arena), entry_name(o, arena), bufs, &times, &run_s) &&
+      write_outputs(o, c, bufs, &written)) {
     fprintf(stderr, "einc: cpu: compiled in %.1f ms, ran in %.3f ms; wrote %d output%s to %s\n",
             1e3 * (times.codegen_s + times.optimize_s + times.jit_s), 1e3 * run_s, written,
             written == 1 ? "" : "s", o->outdir);
-  cpu_jit_free(jit);
+    status = 0;
+  }
   free_tensors(c, bufs);
+  return status;
+}
+
+/* Quiet by default (tests compare standard error); --verbose says what ran. */
+static int run_accel(const Options *o, const Cascade *c, Arena *arena) {
+  if (!check_dtypes(c, "accel") || !check_inputs(o, c))
+    return EXIT_REJECTED;
+  double t0 = now_s();
+  AccelProgram ap;
+  if (!accel_build(o, lower_trivial(c, arena), &ap))
+    return EXIT_REJECTED;
+  double compile_s = now_s() - t0;
+  float **bufs = alloc_tensors(c, false);
+  int status = EXIT_REJECTED, written = 0;
+  SimStats st;
+  if (bufs && fill_inputs(o, c, bufs) && accel_execute(o, c, &ap.bin, bufs, &st) &&
+      write_outputs(o, c, bufs, &written) && report_stats(o, &st)) {
+    if (o->verbose)
+      fprintf(stderr,
+              "einc: accel: compiled %llu instructions in %.1f ms; wrote %d output%s to %s\n",
+              (unsigned long long)ap.bin.instr_count, 1e3 * compile_s, written,
+              written == 1 ? "" : "s", o->outdir);
+    status = 0;
+  }
+  free_tensors(c, bufs);
+  accel_free(&ap);
   return status;
 }
 
@@ -193,7 +82,9 @@ int cmd_run(const Options *o) {
   Arena arena;
   arena_init(&arena);
   Cascade *c = load_model(o, &arena);
-  int status = c ? run_cascade(o, c, &arena) : EXIT_REJECTED;
+  int status = EXIT_REJECTED;
+  if (c)
+    status = strcmp(o->target, "accel") == 0 ? run_accel(o, c, &arena) : run_cpu(o, c, &arena);
   arena_free(&arena);
   return status;
 }

@@ -1,0 +1,136 @@
+/* einc check: the model on both targets with the same inputs, in memory,
+ * and every output of the accelerator compared with the CPU reference:
+ * element by element, |accel - cpu| <= atol + rtol*|cpu|. One line per
+ * output and a verdict on standard output; exit 1 when one is out. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "driver/driver.h"
+
+typedef struct Compare {
+  double max_abs, max_rel;
+  int64_t worst;      /* the element with the largest error over its tolerance */
+  double worst_ratio; /* that error over that tolerance */
+  bool ok;
+} Compare;
+
+/* |a - b|, where equal non-finite values (both NaN, the same infinity) are
+ * 0 apart and any other pair with a non-finite side is infinitely far. */
+static double distance(float a, float b) {
+  if ((isnan(a) && isnan(b)) || a == b)
+    return 0;
+  if (!isfinite(a) || !isfinite(b))
+    return INFINITY;
+  return fabs((double)a - (double)b);
+}
+
+static Compare compare(const float *cpu, const float *acc, int64_t n, double rtol, double atol) {
+  Compare r = {0, 0, 0, -1, true};
+  for (int64_t i = 0; i < n; i++) {
+    double d = distance(cpu[i], acc[i]);
+    double ref = fabs((double)cpu[i]);
+    double allowed = atol + rtol * ref; /* NaN when cpu is NaN: then d is 0 or inf */
+    double rel = d == 0 ? 0 : isfinite(ref) && ref > 0 ? d / ref : INFINITY;
+    double ratio = d == 0 ? 0 : allowed > 0 ? d / allowed : INFINITY;
+    r.ok &= d == 0 || d <= allowed;
+    r.max_abs = fmax(r.max_abs, d);
+    r.max_rel = fmax(r.max_rel, rel);
+    if (ratio > r.worst_ratio)
+      r.worst = i, r.worst_ratio = ratio;
+  }
+  return r;
+}
+
+/* "3, 7": the multi-index of flat element i of t. */
+static void format_index(const Tensor *t, int64_t i, char *out, size_t cap) {
+  int64_t idx[64];
+  for (int d = t->rank - 1; d >= 0 && d < 64; d--) {
+    idx[d] = i % t->dims[d];
+    i /= t->dims[d];
+  }
+  size_t len = 0;
+  for (int d = 0; d < t->rank && d < 64 && len < cap; d++)
+    len += (size_t)snprintf(out + len, cap - len, "%s%lld", d ? ", " : "", (long long)idx[d]);
+}
+
+/* glibc prints a negative NaN as "-nan"; the sign of a NaN means nothing. */
+static void format_value(float v, char *out, size_t cap) {
+  if (isnan(v))
+    snprintf(out, cap, "nan");
+  else
+    snprintf(out, cap, "%.7g", (double)v);
+}
+
+static bool report_output(const Options *o, const Tensor *t, const float *cpu, const float *acc) {
+  int64_t n = tensor_elements(t);
+  Compare r = compare(cpu, acc, n, o->rtol, o->atol);
+  char where[512], cv[32], av[32];
+  where[0] = '\0';
+  if (n > 0)
+    format_index(t, r.worst, where, sizeof where);
+  format_value(n ? cpu[r.worst] : 0, cv, sizeof cv);
+  format_value(n ? acc[r.worst] : 0, av, sizeof av);
+  printf("%s: max abs err %.1e, max rel err %.1e, worst at [%s] (cpu %s, accel %s), tolerance "
+         "|d| <= atol + rtol*|cpu| (atol %g, rtol %g): %s\n",
+         t->name, r.max_abs, r.max_rel, where, cv, av, o->atol, o->rtol, r.ok ? "ok" : "FAILED");
+  return r.ok;
+}
+
+static int report(const Options *o, const Cascade *c, float **cpu, float **acc) {
+  int n = 0, bad = 0;
+  for (int i = 0; i < c->ntensors; i++)
+    if (c->tensors[i]->role == ROLE_OUTPUT) {
+      n++;
+      bad += !report_output(o, c->tensors[i], cpu[i], acc[i]);
+    }
+  if (bad == 0)
+    printf("check: all %d output%s within tolerance\n", n, n == 1 ? "" : "s");
+  else
+    printf("check: %d of %d output%s out of tolerance\n", bad, n, n == 1 ? "" : "s");
+  fflush(stdout);
+  return bad ? EXIT_REJECTED : 0;
+}
+
+/* The CPU's inputs and params are the accelerator's, embedded params
+ * included (accel_execute copied those back). */
+static void copy_inputs(const Cascade *c, float **from, float **to) {
+  for (int i = 0; i < c->ntensors; i++) {
+    const Tensor *t = c->tensors[i];
+    if (t->role == ROLE_INPUT || t->role == ROLE_PARAM)
+      memcpy(to[i], from[i], (size_t)tensor_elements(t) * sizeof(float));
+  }
+}
+
+static int check_cascade(const Options *o, const Cascade *c, Arena *arena) {
+  if (!check_dtypes(c, "cpu") || !check_inputs(o, c))
+    return EXIT_REJECTED;
+  const LoopProgram *p = lower_trivial(c, arena);
+  AccelProgram ap;
+  if (!accel_build(o, p, &ap))
+    return EXIT_REJECTED;
+  float **acc = alloc_tensors(c, false), **cpu = NULL;
+  SimStats st;
+  CpuTimes times;
+  double run_s;
+  int status = EXIT_REJECTED;
+  if (acc && fill_inputs(o, c, acc) && accel_execute(o, c, &ap.bin, acc, &st) &&
+      report_stats(o, &st) && (cpu = alloc_tensors(c, true)) != NULL) {
+    copy_inputs(c, acc, cpu);
+    if (cpu_execute(p, entry_name(o, arena), cpu, &times, &run_s))
+      status = report(o, c, cpu, acc);
+  }
+  free_tensors(c, cpu);
+  free_tensors(c, acc);
+  accel_free(&ap);
+  return status;
+}
+
+int cmd_check(const Options *o) {
+  Arena arena;
+  arena_init(&arena);
+  Cascade *c = load_model(o, &arena);
+  int status = c ? check_cascade(o, c, &arena) : EXIT_REJECTED;
+  arena_free(&arena);
+  return status;
+}

@@ -1,0 +1,167 @@
+/* Host copies of a model's tensors, shared by both targets and by check:
+ * the --input checks, filling from .npy files or the seeded generator (the
+ * same values on every target), and writing outputs as .npy files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver/driver.h"
+#include "runtime/npy.h"
+#include "runtime/rng.h"
+
+bool check_inputs(const Options *o, const Cascade *c) {
+  for (int i = 0; i < o->ninputs; i++) {
+    const InputFile *in = &o->inputs[i];
+    Tensor *t = cascade_find_tensor(c, in->name);
+    if (!t || (t->role != ROLE_INPUT && t->role != ROLE_PARAM)) {
+      fprintf(stderr, "einc: --input %s=%s: %s has no input or param '%s'\n", in->name, in->path,
+              o->model, in->name);
+      return false;
+    }
+    for (int j = 0; j < i; j++)
+      if (strcmp(o->inputs[j].name, in->name) == 0) {
+        fprintf(stderr, "einc: --input %s is given twice\n", in->name);
+        return false;
+      }
+  }
+  return true;
+}
+
+bool check_dtypes(const Cascade *c, const char *target) {
+  for (int i = 0; i < c->ntensors; i++)
+    if (c->tensors[i]->dtype != DTYPE_F32) {
+      fprintf(stderr, "einc: tensor '%s' is %s; the %s target supports only f32 (not yet %s)\n",
+              c->tensors[i]->name, dtype_name(c->tensors[i]->dtype), target,
+              dtype_name(c->tensors[i]->dtype));
+      return false;
+    }
+  return true;
+}
+
+const InputFile *input_for(const Options *o, const char *name) {
+  for (int i = 0; i < o->ninputs; i++)
+    if (strcmp(o->inputs[i].name, name) == 0)
+      return &o->inputs[i];
+  return NULL;
+}
+
+/* .npy files hold uint32 dims here; say so rather than truncate. */
+static bool npy_dims(const Tensor *t, uint32_t *dims) {
+  if (t->rank > NPY_MAX_RANK) {
+    fprintf(stderr, "einc: --input %s: rank %d is more than .npy files here hold\n", t->name,
+            t->rank);
+    return false;
+  }
+  for (int d = 0; d < t->rank; d++) {
+    if (t->dims[d] > UINT32_MAX) {
+      fprintf(stderr, "einc: --input %s: dimension %lld is too large\n", t->name,
+              (long long)t->dims[d]);
+      return false;
+    }
+    dims[d] = (uint32_t)t->dims[d];
+  }
+  return true;
+}
+
+static bool fill_input(const Options *o, const Tensor *t, float *buf) {
+  const InputFile *in = input_for(o, t->name);
+  if (!in) {
+    rng_fill(buf, (size_t)tensor_elements(t), o->seed, t->name);
+    return true;
+  }
+  uint32_t dims[NPY_MAX_RANK];
+  if (!npy_dims(t, dims))
+    return false;
+  NpyArray a;
+  char msg[512];
+  if (!npy_read_shape(in->path, (uint32_t)t->rank, dims, &a, msg, sizeof msg)) {
+    fprintf(stderr, "einc: --input %s: %s\n", t->name, msg); /* msg names the file */
+    return false;
+  }
+  memcpy(buf, a.data, (size_t)a.count * sizeof(float));
+  npy_free(&a);
+  return true;
+}
+
+bool fill_inputs(const Options *o, const Cascade *c, float **bufs) {
+  for (int i = 0; i < c->ntensors; i++) {
+    const Tensor *t = c->tensors[i];
+    if ((t->role == ROLE_INPUT || t->role == ROLE_PARAM) && !fill_input(o, t, bufs[i]))
+      return false;
+  }
+  return true;
+}
+
+static bool write_output(const Options *o, const Tensor *t, const float *buf) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.npy", o->outdir, t->name);
+  uint64_t dims[NPY_MAX_RANK];
+  for (int d = 0; d < t->rank; d++)
+    dims[d] = (uint64_t)t->dims[d];
+  char msg[512];
+  if (!npy_write(path, (uint32_t)t->rank, dims, buf, msg, sizeof msg)) {
+    fprintf(stderr, "einc: %s\n", msg);
+    return false;
+  }
+  return true;
+}
+
+bool write_outputs(const Options *o, const Cascade *c, float **bufs, int *written) {
+  *written = 0;
+  for (int i = 0; i < c->ntensors; i++)
+    if (c->tensors[i]->role == ROLE_OUTPUT) {
+      if (!write_output(o, c->tensors[i], bufs[i]))
+        return false;
+      ++*written;
+    }
+  return true;
+}
+
+/* Each buffer is followed by a guard of known bytes, checked after the run:
+ * generated code writing past a tensor is a compiler bug that must not pass
+ * unnoticed (ASan does not see into JIT code). */
+enum { GUARD_BYTES = 64, GUARD_BYTE = 0xA5 };
+
+static size_t buffer_bytes(const Tensor *t) {
+  return (size_t)((tensor_elements(t) * 4 + 63) / 64 * 64);
+}
+
+bool guards_intact(const Cascade *c, float **bufs) {
+  for (int i = 0; i < c->ntensors; i++) {
+    if (!bufs[i])
+      continue;
+    const unsigned char *g = (const unsigned char *)bufs[i] + buffer_bytes(c->tensors[i]);
+    for (int j = 0; j < GUARD_BYTES; j++)
+      if (g[j] != GUARD_BYTE) {
+        fprintf(stderr, "einc: internal error: the generated code wrote past tensor '%s'\n",
+                c->tensors[i]->name);
+        return false;
+      }
+  }
+  return true;
+}
+
+float **alloc_tensors(const Cascade *c, bool all) {
+  float **bufs = calloc((size_t)c->ntensors + 1, sizeof *bufs);
+  for (int i = 0; i < c->ntensors; i++) {
+    if (!all && c->tensors[i]->role == ROLE_INTERMEDIATE)
+      continue;
+    size_t bytes = buffer_bytes(c->tensors[i]);
+    bufs[i] = aligned_alloc(64, bytes + GUARD_BYTES);
+    if (!bufs[i]) {
+      fprintf(stderr, "einc: out of memory for tensor '%s' (%zu bytes)\n", c->tensors[i]->name,
+              bytes);
+      free_tensors(c, bufs);
+      return NULL;
+    }
+    memset(bufs[i], 0, bytes);
+    memset((char *)bufs[i] + bytes, GUARD_BYTE, GUARD_BYTES);
+  }
+  return bufs;
+}
+
+void free_tensors(const Cascade *c, float **bufs) {
+  for (int i = 0; bufs && i < c->ntensors; i++)
+    free(bufs[i]);
+  free(bufs);
+}
