@@ -12,6 +12,7 @@ typedef struct Compare {
   double max_abs, max_rel;
   int64_t worst;      /* the element with the largest error over its tolerance */
   double worst_ratio; /* that error over that tolerance */
+  double worst_abs;   /* its error: among equal ratios (zero tolerances) the largest wins */
   bool ok;
 } Compare;
 
@@ -26,7 +27,7 @@ static double distance(float a, float b) {
 }
 
 static Compare compare(const float *cpu, const float *acc, int64_t n, double rtol, double atol) {
-  Compare r = {0, 0, 0, -1, true};
+  Compare r = {0, 0, 0, -1, 0, true};
   for (int64_t i = 0; i < n; i++) {
     double d = distance(cpu[i], acc[i]);
     double ref = fabs((double)cpu[i]);
@@ -36,8 +37,8 @@ static Compare compare(const float *cpu, const float *acc, int64_t n, double rto
     r.ok &= d == 0 || d <= allowed;
     r.max_abs = fmax(r.max_abs, d);
     r.max_rel = fmax(r.max_rel, rel);
-    if (ratio > r.worst_ratio)
-      r.worst = i, r.worst_ratio = ratio;
+    if (ratio > r.worst_ratio || (ratio == r.worst_ratio && d > r.worst_abs))
+      r.worst = i, r.worst_ratio = ratio, r.worst_abs = d;
   }
   return r;
 }
