@@ -251,6 +251,10 @@ START_TEST(test_help) {
     ck_assert_int_eq(r.status, 0);
     ck_assert_msg(starts_with(r.out, "usage: einc COMMAND MODEL.ein"), "%s", r.out);
     ck_assert_ptr_nonnull(strstr(r.out, "dump MODEL.ein"));
+    ck_assert_ptr_nonnull(strstr(r.out, "check MODEL.ein [--rtol R] [--atol A]"));
+    ck_assert_ptr_nonnull(strstr(r.out, "disasm MODEL.ein|PROG.ebin"));
+    ck_assert_ptr_nonnull(strstr(r.out, "--target accel [--arch ARCH.yaml] [--fusion none|auto]"));
+    ck_assert_ptr_nonnull(strstr(r.out, "today the same as none"));
     ck_assert_str_eq(r.err, "");
     run_free(&r);
   }
