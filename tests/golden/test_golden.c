@@ -104,8 +104,8 @@ static void run_case(const Case *c, const char *extra) {
   ck_assert_int_gt(n, 0);
   size_t cap = 8192 + (size_t)n * 4300;
   char *cmd = malloc(cap);
-  int len = snprintf(cmd, cap, "'%s' run '%s/%s' %s --outdir '%s'", env_or("EINC", "./einc"),
-                     src, c->model, extra, tmp);
+  int len = snprintf(cmd, cap, "'%s' run '%s/%s' %s --outdir '%s'", env_or("EINC", "./einc"), src,
+                     c->model, extra, tmp);
   for (int i = 0; i < n; i++) {
     inputs[i][strlen(inputs[i]) - 4] = '\0'; /* the tensor's name */
     len += snprintf(cmd + len, cap - (size_t)len, " --input '%s=%s/%s.npy'", inputs[i], in_dir,
@@ -126,6 +126,21 @@ static void run_case(const Case *c, const char *extra) {
   free_names(outputs);
   remove_tmpdir(tmp);
   free(tmp);
+}
+
+START_TEST(golden_case) { run_case(&cases[_i], ""); }
+END_TEST
+
+/* The accelerator against the same fixtures, on the default machine and on
+ * a tiny one (arch/small.yaml: 4 KiB buffer, 8x4 array) that forces tiling. */
+START_TEST(golden_accel) { run_case(&cases[_i], "--target accel"); }
+END_TEST
+
+START_TEST(golden_accel_small) {
+  char extra[4200];
+  snprintf(extra, sizeof extra, "--target accel --arch '%s/arch/small.yaml'",
+           env_or("SRCDIR", "."));
+  run_case(&cases[_i], extra);
 }
 END_TEST
 
