@@ -11,10 +11,10 @@ arch=${3:-}
 tmp=$(mktemp -d /tmp/einc-accel-bench-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 echo "command: make bench-accel  (tests/bench/accel_table.sh $src $bin${arch:+ $arch})"
-printf '| %-12s | %-36s | %6s | %9s | %13s | %13s | %6s | %10s | %9s |\n' \
+printf '| %-12s | %-36s | %7s | %10s | %13s | %13s | %6s | %10s | %9s |\n' \
   example sizes instrs cycles "DRAM bytes" compulsory ratio "peak buf" "energy uJ"
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' -------------- -------------------------------------- \
-  -------- ----------- --------------- --------------- -------- ------------ -----------
+  --------- ------------ --------------- --------------- -------- ------------ -----------
 grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
   defs=""
   for l in $lets; do defs="$defs -D $l"; done
@@ -28,7 +28,7 @@ grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
     /^\.tensor/ && ($3 == "input" || $3 == "param" || $3 == "output") && $2 !~ /\./ {
       s = $0; sub(/^[^[]*\[/, "", s); sub(/\].*/, "", s); n = split(s, d, ", *");
       e = 1; for (i = 1; i <= n; i++) e *= d[i]; total += 4 * e }
-    END { printf "%d", total }')
+    END { printf "%.0f", total }')
   /usr/bin/env awk -v name="$name" -v lets="$lets" -v comp="$compulsory" -v f="$tmp/$name.json" \
     -v ebin="$tmp/$name.ebin" 'BEGIN {
       while ((getline line < f) > 0) {
@@ -37,7 +37,7 @@ grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
         }
       }
       dram = v["dram_read_bytes"] + v["dram_write_bytes"]
-      printf "| %-12s | %-36s | %6d | %9d | %13d | %13d | %6.2f | %10d | %9.1f |\n", name, lets,
+      printf "| %-12s | %-36s | %7.0f | %10.0f | %13.0f | %13.0f | %6.2f | %10d | %9.1f |\n", name, lets,
         v["instructions"], v["cycles"], dram, comp, dram / comp, v["peak_sram_bytes"], v["energy_pj"] / 1e6
     }'
 done
