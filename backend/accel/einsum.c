@@ -69,6 +69,67 @@ static bool has_contraction(const Expr *x) {
   return false;
 }
 
+/* The variables an index uses, as a bit mask (variables below 64). */
+static uint64_t index_vars(const Index *ix) {
+  if (!ix)
+    return 0;
+  if (ix->kind == IX_VAR)
+    return ix->var < 64 ? (uint64_t)1 << ix->var : 0;
+  return index_vars(ix->lhs) | index_vars(ix->rhs);
+}
+
+/* Elements loaded from DRAM, roughly, with `axes` on the tile and the
+ * `stepped` variables fixed one value at a time: a read is loaded again for
+ * every stepped value, over the axes it uses. */
+static double load_estimate(const Einsum *e, const Expr *x, uint64_t axes, uint64_t stepped) {
+  if (!x)
+    return 0;
+  if (x->kind != EX_READ) {
+    double sum = 0;
+    for (int i = 0; i < x->nargs; i++)
+      sum += load_estimate(e, x->arg[i], axes, stepped);
+    return sum;
+  }
+  uint64_t use = 0;
+  for (int d = 0; d < x->tensor->rank; d++)
+    use |= index_vars(x->index[d]);
+  double n = 1;
+  for (int v = 0; v < e->nvars && v < 64; v++)
+    if ((axes & use) >> v & 1 || stepped >> v & 1)
+      n *= (double)e->vars[v].extent;
+  return n;
+}
+
+/* The tile axes among the left-hand variables `vars` that load the least,
+ * with a column wide enough for the vector lanes when one is; ties keep the
+ * last two variables (the contiguous ones). */
+static void choose_axes(const Gen *g, const Einsum *e, const int *vars, int n, int *row, int *col) {
+  *col = n > 0 ? vars[n - 1] : -1;
+  *row = n > 1 ? vars[n - 2] : -1;
+  if (n < 2 || e->nvars > 64 || has_contraction(e->rhs))
+    return;
+  int64_t widest = 0;
+  for (int i = 0; i < n; i++)
+    widest = e->vars[vars[i]].extent > widest ? e->vars[vars[i]].extent : widest;
+  int64_t lanes = (int64_t)g->arch->vec_lanes < widest ? (int64_t)g->arch->vec_lanes : widest;
+  uint64_t all = 0;
+  for (int i = 0; i < n; i++)
+    all |= (uint64_t)1 << vars[i];
+  double best = -1;
+  for (int ci = n - 1; ci >= 0; ci--)
+    for (int ri = n - 1; ri >= 0; ri--) {
+      if (ri == ci || e->vars[vars[ci]].extent < lanes)
+        continue;
+      uint64_t axes = (uint64_t)1 << vars[ci] | (uint64_t)1 << vars[ri];
+      double cost = load_estimate(e, e->rhs, axes, all & ~axes);
+      if (best < 0 || cost < best) {
+        best = cost;
+        *col = vars[ci];
+        *row = vars[ri];
+      }
+    }
+}
+
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* Tile extents: square-ish multiples of the array for contractions, else
@@ -260,17 +321,16 @@ bool gen_einsum(Gen *g, const Kernel *k) {
   for (int d = 0; d < rank && d < 64; d++)
     if (e->lhs[d] != time)
       others[nothers++] = e->lhs[d];
-  if (nothers > 0)
-    x.col.var = others[nothers - 1];
-  if (mode == MODE_SCAN)
-    /* Channels across the lanes: the widest variable. */
+  if (mode == MODE_SCAN) {
+    /* Time on the rows, channels across the lanes: the widest variable. */
+    x.row.var = time;
+    x.col.var = nothers > 0 ? others[nothers - 1] : -1;
     for (int i = 0; i < nothers; i++)
       if (e->vars[others[i]].extent > e->vars[x.col.var].extent)
         x.col.var = others[i];
-  if (mode == MODE_SCAN)
-    x.row.var = time;
-  else if (nothers > 1)
-    x.row.var = others[nothers - 2];
+  } else {
+    choose_axes(g, e, others, nothers, &x.row.var, &x.col.var);
+  }
   if (mode == MODE_STEPWISE)
     fixed[nfixed++] = time;
   for (int i = 0; i < nothers; i++)
