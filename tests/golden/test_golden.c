@@ -1,5 +1,6 @@
-/* Golden tests of the CPU backend: for every case in tests/golden/cases.txt,
- * `einc run MODEL --input ... --outdir TMP` must reproduce each NumPy-computed
+/* Golden tests of both backends: for every case in tests/golden/cases.txt,
+ * `einc run MODEL --input ... --outdir TMP` (--target cpu; --target accel on
+ * the default machine and on arch/small.yaml) must reproduce each NumPy-computed
  * output in CASE/out/ within the tolerance
  *     |got - expected| <= ATOL * max(1, max|expected|) + RTOL * |expected|
  * with RTOL = 1e-4 and ATOL = 1e-5: binary32 arithmetic, reassociated sums
