@@ -202,6 +202,46 @@ START_TEST(recurrences) {
 }
 END_TEST
 
+/* Regression: a stepwise recurrence whose loads wait for vector readers of
+ * slots many tiles back filled the vector-to-load token queue, and the
+ * load of h[l-2] waited behind it for the previous store: einsim deadlocked. */
+START_TEST(token_queues_do_not_overflow) {
+  Run r;
+  run("let L = 10\ninput x[L]\noutput h[L]\nh[l] = h[l-2] * (x[l] + (x[l] + x[l])) + 1\n", _i, &r);
+  enum { L = 10 };
+  float *x = seeded("x", L);
+  double h[L];
+  for (int l = 0; l < L; l++)
+    h[l] = (l >= 2 ? h[l - 2] : 0) * ((double)x[l] + ((double)x[l] + x[l])) + 1;
+  expect_near(tensor(&r, "h"), h, L, "h");
+  free(x);
+  finish(&r);
+}
+END_TEST
+
+/* Regression: a scalar Einsum between two others re-cut the buffer into two
+ * one-word slots and forgot the hazards of the words past them, so the next
+ * Einsum overwrote a tile the first one's store was still reading. */
+START_TEST(hazards_survive_small_einsums) {
+  Run r;
+  run("let B = 2, C = 8\ninput w[B]\noutput y0[C]\noutput y1\noutput y2[B, C]\n"
+      "y0[i] = y0[i - 1] + 0.5\ny1 = 3\ny2[i, j] = max(r: w[r] + w[i])\n",
+      _i, &r);
+  float *w = seeded("w", 2);
+  double y0[8], y1 = 3, y2[16];
+  for (int i = 0; i < 8; i++)
+    y0[i] = 0.5 * (i + 1);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 8; j++)
+      y2[i * 8 + j] = fmax((double)w[0] + w[i], (double)w[1] + w[i]);
+  expect_near(tensor(&r, "y0"), y0, 8, "y0");
+  expect_near(tensor(&r, "y1"), &y1, 1, "y1");
+  expect_near(tensor(&r, "y2"), y2, 16, "y2");
+  free(w);
+  finish(&r);
+}
+END_TEST
+
 /* The listing is einasm text that reassembles to the same binary. */
 START_TEST(listing_reassembles) {
   char path[4096];
@@ -292,6 +332,8 @@ int main(void) {
   tcase_add_loop_test(tc, unusual_indices, 0, 2);
   tcase_add_loop_test(tc, reductions_and_constants, 0, 2);
   tcase_add_loop_test(tc, recurrences, 0, 2);
+  tcase_add_loop_test(tc, token_queues_do_not_overflow, 0, 2);
+  tcase_add_loop_test(tc, hazards_survive_small_einsums, 0, 2);
   tcase_add_test(tc, listing_reassembles);
   tcase_add_test(tc, dram_overflow_is_an_error);
   tcase_add_test(tc, too_many_tiles_is_an_error);

@@ -113,6 +113,7 @@ bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelP
   g.dram = calloc((size_t)nt + 1, sizeof *g.dram);
   g.tensor_hz = calloc((size_t)nt + 1, sizeof *g.tensor_hz);
   g.iota_dram = UINT64_MAX;
+  hazard_clear(&g.background);
   for (int u = 0; u < UNIT_COUNT; u++)
     for (int v = 0; v < UNIT_COUNT; v++)
       g.last_sig[u][v] = -1;
@@ -138,6 +139,11 @@ bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelP
   free(g.dram);
   free(g.tensor_hz);
   free(g.unit_of);
+  for (int u = 0; u < UNIT_COUNT; u++) {
+    free(g.unit_instrs[u].at);
+    for (int v = 0; v < UNIT_COUNT; v++)
+      free(g.consumers[u][v].at);
+  }
   free(g.slots);
   free(g.free_fifo);
   free(g.pool);

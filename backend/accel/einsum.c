@@ -274,6 +274,9 @@ static bool scan_tiles(Gen *g, const Kernel *k, Ctx *x, const Expr *A, const Exp
     }
     region_free(g, &h);
   }
+  /* The next fixed values start again with whole tiles. */
+  x->row.n = tt;
+  x->col.n = tc;
   return true;
 }
 

@@ -40,20 +40,61 @@ void gen_internal(Gen *g, const char *what) {
   g->diag->nerrors++;
 }
 
-/* Makes the instruction being built (words w, unit v) wait until instruction
- * x is complete. One token per unit pair: a later signaller covers an earlier
- * one because units complete in order; an instruction pops at most one token
- * per unit, so a second need on the same unit moves the signal to the newer. */
-static void depend(Gen *g, uint32_t *w, int v, int64_t x, int64_t *waits_from) {
+static void list_push(IndexList *l, int64_t v) {
+  if (l->n == l->cap) {
+    l->cap = l->cap ? 2 * l->cap : 1024;
+    l->at = xrealloc(l->at, l->cap * sizeof *l->at);
+  }
+  l->at[l->n++] = v;
+}
+
+/* The first entry greater than v, or -1. */
+static int64_t list_after(const IndexList *l, int64_t v) {
+  size_t lo = 0, hi = l->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (l->at[mid] <= v)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < l->n ? l->at[lo] : -1;
+}
+
+/* Makes the instruction being built (index idx, words w, unit v) wait
+ * until instruction x is complete. One token per unit pair: a later
+ * signaller covers an earlier one because units complete in order; an
+ * instruction pops at most one token per unit, so a second need on the same
+ * unit moves the signal to the newer producer.
+ *
+ * Token queues hold tokens.depth tokens. A producer whose token is still
+ * queued while `depth` tokens of older producers wait for consumers that
+ * come after it in program order could block forever; so no producer may
+ * have more than depth-1 such tokens crossing it, and when x would, the
+ * signal moves to the first instruction of x's unit past enough of those
+ * consumers (it covers x too). Then the earliest instruction not yet issued
+ * can always issue: no deadlock. */
+static void depend(Gen *g, uint32_t *w, int64_t idx, int v, int64_t x, int64_t *waits_from) {
   if (x < 0)
     return;
   int u = g->unit_of[x];
   if (u == v || g->last_sig[u][v] >= x)
     return;
+  if (waits_from[u] >= x)
+    return;
+  IndexList *cons = &g->consumers[u][v];
+  size_t depth = (size_t)g->arch->token_depth;
+  if (cons->n >= depth && cons->at[cons->n - depth] > x) {
+    int64_t p = list_after(&g->unit_instrs[u], cons->at[cons->n - depth]);
+    if (p >= 0 && p < idx)
+      x = p;
+  }
   uint32_t *code = g->bin->code;
   if (waits_from[u] >= 0) {
     uint32_t *old = code + (size_t)waits_from[u] * ISA_WORDS;
     isa_set(old, FLD_SIGNAL, isa_get(old, FLD_SIGNAL) & ~(1u << v));
+  } else {
+    list_push(cons, idx);
   }
   uint32_t *xw = code + (size_t)x * ISA_WORDS;
   isa_set(xw, FLD_SIGNAL, isa_get(xw, FLD_SIGNAL) | 1u << v);
@@ -72,9 +113,9 @@ int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc) {
   for (int i = 0; i < nacc; i++) {
     const Hazard *h = acc[i].hz;
     for (int u = 0; u < UNIT_COUNT; u++) {
-      depend(g, w, v, h->writer[u], waits_from);
+      depend(g, w, idx, v, h->writer[u], waits_from);
       if (acc[i].write)
-        depend(g, w, v, h->reader[u], waits_from);
+        depend(g, w, idx, v, h->reader[u], waits_from);
     }
   }
   ebin_add_instr(g->bin, w);
@@ -83,6 +124,7 @@ int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc) {
     g->unit_of = xrealloc(g->unit_of, g->unit_cap);
   }
   g->unit_of[idx] = (uint8_t)v;
+  list_push(&g->unit_instrs[v], idx);
   AccelProgram *p = g->out;
   if ((size_t)idx >= p->note_of_cap) {
     p->note_of_cap = p->note_of_cap ? 2 * p->note_of_cap : 4096;
@@ -125,10 +167,16 @@ bool slots_setup(Gen *g, int n, uint64_t cap) {
     words = (uint32_t)cap;
   if (words == 0)
     return false;
+  /* An old slot past the new ones keeps its hazards in the background,
+   * which every later slot inherits (a later Einsum may reach its words). */
+  uint64_t end = g->npool + (uint64_t)n * words;
+  for (int j = 0; j < g->nslots; j++)
+    if (g->slots[j].addr + g->slot_words > end)
+      hazard_merge(&g->background, &g->slots[j].hz);
   Slot *slots = calloc((size_t)n, sizeof *slots);
   for (int i = 0; i < n; i++) {
     slots[i].addr = g->npool + (uint32_t)i * words;
-    hazard_clear(&slots[i].hz);
+    slots[i].hz = g->background;
     for (int j = 0; j < g->nslots; j++) {
       const Slot *o = &g->slots[j];
       if (o->addr < slots[i].addr + words && slots[i].addr < o->addr + g->slot_words)

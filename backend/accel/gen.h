@@ -17,6 +17,12 @@ typedef struct Hazard {
   int64_t reader[UNIT_COUNT]; /* the last reader per unit since then */
 } Hazard;
 
+/* Instruction indices in increasing order. */
+typedef struct IndexList {
+  int64_t *at;
+  size_t n, cap;
+} IndexList;
+
 /* A value on chip: a rows x cols grid at addr + r*rs + k*cs. A broadcast
  * axis has extent 1 and stride 0. */
 typedef struct Region {
@@ -68,9 +74,12 @@ typedef struct Gen {
   int64_t last_sig[UNIT_COUNT][UNIT_COUNT];
   uint8_t *unit_of;
   size_t unit_cap;
+  IndexList unit_instrs[UNIT_COUNT];           /* each unit's instructions */
+  IndexList consumers[UNIT_COUNT][UNIT_COUNT]; /* who pops each u->v token */
   /* the buffer: the constant pool at the bottom, then slots for tiles */
   Slot *slots;
   int nslots;
+  Hazard background; /* of buffer words no current slot covers */
   uint32_t slot_words;
   int *free_fifo; /* free slots, least recently freed first */
   int free_head, free_count;
