@@ -312,6 +312,28 @@ START_TEST(too_many_tiles_is_an_error) {
 }
 END_TEST
 
+/* Regression: a program that unrolls past the limit used to run the
+ * compiler out of memory (a random program with three nested 70-long
+ * reductions was killed); now it stops at the limit with a message. */
+START_TEST(instruction_limit_is_an_error) {
+  Arch arch;
+  arch_default(&arch);
+  AccelProgram ap;
+  char *err = NULL;
+  size_t saved = accel_instr_limit;
+  accel_instr_limit = 1000;
+  bool ok = compile("let N = 64\ninput x[N, N]\noutput y[N, N]\n"
+                    "y[i, j] = sum(a, b: x[a, b] * x[i, j])\n",
+                    &arch, &ap, &err);
+  accel_instr_limit = saved;
+  ck_assert(!ok);
+  ck_assert_str_eq(err, "t.ein:4:1: error: the Einsum defining 'y' takes the program past 1000 "
+                        "instructions, the most a binary holds; the instruction stream is "
+                        "unrolled, so use smaller sizes (-D)\n");
+  free(err);
+}
+END_TEST
+
 /* Double buffering: with many tiles, the loads of one overlap the matrix
  * work of another, so the run is shorter than the two units' busy time. */
 START_TEST(loads_overlap_compute) {
@@ -337,6 +359,7 @@ int main(void) {
   tcase_add_test(tc, listing_reassembles);
   tcase_add_test(tc, dram_overflow_is_an_error);
   tcase_add_test(tc, too_many_tiles_is_an_error);
+  tcase_add_test(tc, instruction_limit_is_an_error);
   tcase_add_test(tc, loads_overlap_compute);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

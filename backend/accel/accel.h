@@ -28,6 +28,12 @@ typedef struct AccelProgram {
   size_t note_of_cap;
 } AccelProgram;
 
+/* The most instructions a program may have: 2^24 (a 1 GiB binary; the
+ * container allows 2^26), lowered by tests. Compilation stops with an error
+ * as soon as it is passed, before memory runs out: the instruction stream
+ * is unrolled, and a deep stepped reduction can need billions. */
+extern size_t accel_instr_limit;
+
 /* Compiles p for arch. On failure reports "FILE:LINE:COL: error: ..." at the
  * Einsum that cannot be mapped and returns false; out is then empty. */
 bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelProgram *out,

@@ -241,6 +241,8 @@ static bool scan_tiles(Gen *g, const Kernel *k, Ctx *x, const Expr *A, const Exp
       x->row.n = nt;
       print_tile_note(g, k, x);
       Region a, b, y;
+      if (g->failed)
+        return false;
       if (A) {
         if (!eval_expr(g, x, A, &a) || !compact(g, &a, nt, nc))
           return false;
@@ -293,7 +295,7 @@ static bool plain_tiles(Gen *g, const Kernel *k, Ctx *x) {
         x->col = (Axis){x->col.var, c0, min64(tc, ec - c0)};
       print_tile_note(g, k, x);
       Region r;
-      if (!eval_expr(g, x, e->rhs, &r))
+      if (g->failed || !eval_expr(g, x, e->rhs, &r))
         return false;
       store_tile(g, x, e->out, e->lhs, &r);
       region_free(g, &r);
@@ -305,6 +307,7 @@ static bool plain_tiles(Gen *g, const Kernel *k, Ctx *x) {
 
 bool gen_einsum(Gen *g, const Kernel *k) {
   const Einsum *e = k->einsum;
+  g->einsum = e;
   Ctx x = {e,
            calloc((size_t)e->nvars + 1, sizeof(int64_t)),
            calloc((size_t)e->nvars + 1, 1),

@@ -107,6 +107,17 @@ int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc) {
   const IsaOp *op = isa_op_by_opcode(isa_get(w, FLD_OPCODE));
   int v = op->unit;
   int64_t idx = (int64_t)g->bin->instr_count;
+  if (g->failed)
+    return -1;
+  if ((size_t)idx >= accel_instr_limit) {
+    const Einsum *e = g->einsum;
+    diag_error(g->diag, e->loc,
+               "the Einsum defining '%s' takes the program past %zu instructions, the most a "
+               "binary holds; the instruction stream is unrolled, so use smaller sizes (-D)",
+               e->out->name, accel_instr_limit);
+    g->failed = true;
+    return -1;
+  }
   int64_t waits_from[UNIT_COUNT];
   for (int u = 0; u < UNIT_COUNT; u++)
     waits_from[u] = -1;

@@ -331,7 +331,7 @@ static bool eval_matmul(Gen *g, Ctx *x, int k, const Expr *A, const Expr *B, Reg
   uint32_t nj = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
   uint32_t tk = chunk_of(g, K, max_u32(ni, nj));
   bool have_c = false;
-  for (int64_t k0 = 0; k0 < K; k0 += tk) {
+  for (int64_t k0 = 0; k0 < K && !g->failed; k0 += tk) {
     uint32_t n = (uint32_t)(K - k0 < tk ? K - k0 : tk);
     Ctx xa = *x, xb = *x;
     xa.col = (Axis){k, k0, n};
@@ -371,7 +371,7 @@ static bool eval_matmul(Gen *g, Ctx *x, int k, const Expr *A, const Expr *B, Reg
     region_free(g, &a);
     region_free(g, &b);
   }
-  return true;
+  return !g->failed;
 }
 
 static const char *reduce_mnemonic(ReduceOp r, bool axis) {
@@ -413,7 +413,7 @@ static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
       if (axis_var >= 0)
         *free_axis = (Axis){axis_var, lo, ext - lo < chunk ? ext - lo : chunk};
       Region body;
-      bool ok = eval_expr(g, x, ex->arg[0], &body);
+      bool ok = !g->failed && eval_expr(g, x, ex->arg[0], &body);
       if (axis_var >= 0)
         *free_axis = saved;
       if (!ok)
@@ -454,7 +454,7 @@ static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
   }
   for (int i = 0; i < n; i++)
     x->fixed[ex->rvars[i]] = false;
-  return true;
+  return !g->failed;
 }
 
 /* How many slots evaluating ex may hold at once (an upper bound that

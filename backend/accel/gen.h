@@ -86,6 +86,7 @@ typedef struct Gen {
   PoolWord *pool;
   uint32_t tile_words; /* above the pool */
   uint32_t npool, pool_next;
+  const Einsum *einsum; /* the one being generated, for messages */
   int cur_note;
   uint64_t epoch; /* bumped with every note: one per tile */
   bool failed;
