@@ -81,4 +81,5 @@ bench: bench-sim
 # The default architecture is installed beside the programs' data.
 dist_pkgdata_DATA = arch/default.yaml arch/small.yaml
 EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml \
-	fuzz/seeds/units.s fuzz/seeds/text-asm-huge-data.bin fuzz/README.md
+	fuzz/seeds/units.s fuzz/seeds/text-asm-huge-data.bin fuzz/README.md \
+	fuzz/gen_program.py fuzz/check_programs.sh
