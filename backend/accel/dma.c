@@ -111,22 +111,56 @@ static void clip(int64_t c, int64_t a, int64_t extent, int64_t *lo, int64_t *hi)
     *hi = *lo;
 }
 
-static Access2 fix_row(const Access2 *ac, int rank, int64_t r) {
+/* The access with the row (or column) variable fixed at v. */
+static Access2 fix_axis(const Access2 *ac, int rank, bool row, int64_t v) {
   Access2 one = *ac;
   for (int d = 0; d < rank; d++) {
-    one.aff[d].c += one.aff[d].a * r;
-    one.aff[d].a = 0;
+    int64_t *coef = row ? &one.aff[d].a : &one.aff[d].b;
+    one.aff[d].c += *coef * v;
+    *coef = 0;
   }
   return one;
 }
 
-static Access2 fix_col(const Access2 *ac, int rank, int64_t k) {
-  Access2 one = *ac;
-  for (int d = 0; d < rank; d++) {
-    one.aff[d].c += one.aff[d].b * k;
-    one.aff[d].b = 0;
+/* One axis of a DMA box: its extent, DRAM and buffer strides in elements,
+ * and the valid window [lo, hi). */
+typedef struct BoxAxis {
+  uint32_t n;
+  int64_t ds;
+  uint32_t ss;
+  int64_t lo, hi;
+} BoxAxis;
+
+/* DMA dimension 0 is contiguous in both DRAM and the buffer. */
+static bool contiguous(const BoxAxis *a) { return a->n > 1 && a->ds == 1 && a->ss == 1; }
+
+static void set_window(uint32_t *w, IsaFieldId lo, IsaFieldId hi, const BoxAxis *a) {
+  if (a->lo == 0 && a->hi == a->n)
+    return; /* the whole extent: the fields' zero default */
+  isa_set(w, lo, (uint32_t)a->lo);
+  isa_set(w, hi, (uint32_t)a->hi);
+}
+
+/* The box fields for rows x cols. The axis contiguous on both sides is
+ * dimension 0 and the other dimension 1, both windowed. With neither,
+ * dimension 0 has extent 1, the columns are dimension 1 (windowed) and the
+ * rows dimension 2, which has no window: every row given must be valid. */
+static void set_box(uint32_t *w, const BoxAxis *row, const BoxAxis *col) {
+  const BoxAxis *d0 = contiguous(col) ? col : contiguous(row) ? row : NULL;
+  const BoxAxis *d1 = d0 == col ? row : col;
+  if (d0) {
+    isa_set(w, FLD_DMA_N0, d0->n);
+    set_window(w, FLD_DMA_LO0, FLD_DMA_HI0, d0);
   }
-  return one;
+  isa_set(w, FLD_DMA_N1, d1->n);
+  isa_set(w, FLD_DMA_DS1, (uint32_t)d1->ds);
+  isa_set(w, FLD_DMA_SS1, d1->ss);
+  set_window(w, FLD_DMA_LO1, FLD_DMA_HI1, d1);
+  if (!d0) {
+    isa_set(w, FLD_DMA_N2, row->n);
+    isa_set(w, FLD_DMA_DS2, (uint32_t)row->ds);
+    isa_set(w, FLD_DMA_SS2, row->ss);
+  }
 }
 
 /* Loads the nr x nc box of `ac` into dst at (roff, coff). */
@@ -152,14 +186,14 @@ static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff
   /* Validity that is not a rectangle, or a descending stride: line by line. */
   if ((both || cr < 0) && nr > 1) {
     for (uint32_t r = 0; r < nr; r++) {
-      Access2 one = fix_row(ac, b->rank, r);
+      Access2 one = fix_axis(ac, b->rank, true, r);
       dma_load(g, &one, dst, roff + r, coff, 1, nc);
     }
     return;
   }
   if ((both || cc < 0) && nc > 1) {
     for (uint32_t k = 0; k < nc; k++) {
-      Access2 one = fix_col(ac, b->rank, k);
+      Access2 one = fix_axis(ac, b->rank, false, k);
       dma_load(g, &one, dst, roff, coff + k, nr, 1);
     }
     return;
@@ -168,47 +202,25 @@ static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff
     zero_box(g, dst, roff, coff, nr, nc);
     return;
   }
-  uint32_t w[ISA_WORDS];
-  dma_words(w, "dma.ld");
+  BoxAxis row = {nr, cr, dst->rs, r0, r1}, col = {nc, cc, dst->cs, k0, k1};
   uint32_t sram = dst->addr + roff * dst->rs + coff * dst->cs;
-  int64_t first = base + cr * r0 + cc * k0; /* the first valid element */
-  Access acc[] = {{ac->hz, false}, {region_hazard(g, dst), true}};
-  if (nc > 1 && cc == 1 && dst->cs == 1) {
-    isa_set(w, FLD_DMA_N0, nc);
-    isa_set(w, FLD_DMA_N1, nr);
-    isa_set(w, FLD_DMA_DS1, (uint32_t)cr);
-    isa_set(w, FLD_DMA_SS1, dst->rs);
-    isa_set(w, FLD_DMA_LO0, (uint32_t)k0);
-    isa_set(w, FLD_DMA_HI0, (uint32_t)k1);
-    isa_set(w, FLD_DMA_LO1, (uint32_t)r0);
-    isa_set(w, FLD_DMA_HI1, (uint32_t)r1);
-  } else if (nr > 1 && cr == 1 && dst->rs == 1) {
-    isa_set(w, FLD_DMA_N0, nr);
-    isa_set(w, FLD_DMA_N1, nc);
-    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
-    isa_set(w, FLD_DMA_SS1, dst->cs);
-    isa_set(w, FLD_DMA_LO0, (uint32_t)r0);
-    isa_set(w, FLD_DMA_HI0, (uint32_t)r1);
-    isa_set(w, FLD_DMA_LO1, (uint32_t)k0);
-    isa_set(w, FLD_DMA_HI1, (uint32_t)k1);
-  } else {
-    /* n0 = 1; columns on dimension 1 (windowed), valid rows on dimension 2. */
+  if (!contiguous(&row) && !contiguous(&col)) {
+    /* Rows go on dimension 2, without a window: load the valid ones and
+     * zero the others. */
     if (r0 > 0)
       zero_box(g, dst, roff, coff, (uint32_t)r0, nc);
     if (r1 < nr)
       zero_box(g, dst, roff + (uint32_t)r1, coff, nr - (uint32_t)r1, nc);
     sram += (uint32_t)r0 * dst->rs;
-    isa_set(w, FLD_DMA_N1, nc);
-    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
-    isa_set(w, FLD_DMA_SS1, dst->cs);
-    isa_set(w, FLD_DMA_LO1, (uint32_t)k0);
-    isa_set(w, FLD_DMA_HI1, (uint32_t)k1);
-    isa_set(w, FLD_DMA_N2, (uint32_t)(r1 - r0));
-    isa_set(w, FLD_DMA_DS2, (uint32_t)cr);
-    isa_set(w, FLD_DMA_SS2, dst->rs);
+    row = (BoxAxis){(uint32_t)(r1 - r0), cr, dst->rs, 0, r1 - r0};
   }
+  int64_t first = base + cr * r0 + cc * k0; /* the first valid element */
+  uint32_t w[ISA_WORDS];
+  dma_words(w, "dma.ld");
+  set_box(w, &row, &col);
   isa_set(w, FLD_DMA_SRAM, sram);
   isa_set(w, FLD_DMA_DRAM, (uint32_t)(ac->dram + 4 * (uint64_t)first));
+  Access acc[] = {{ac->hz, false}, {region_hazard(g, dst), true}};
   emit(g, w, acc, 2);
 }
 
@@ -307,27 +319,11 @@ void store_tile(Gen *g, const Ctx *x, const Tensor *t, const int *lhs, const Reg
       first += x->val[v] * b->strides[d];
     }
   }
-  uint32_t rs = r->nr > 1 ? r->rs : 0, cs = r->nc > 1 ? r->cs : 0;
+  BoxAxis row = {nR, cr, r->nr > 1 ? r->rs : 0, 0, nR};
+  BoxAxis col = {nC, cc, r->nc > 1 ? r->cs : 0, 0, nC};
   uint32_t w[ISA_WORDS];
   dma_words(w, "dma.st");
-  if (nC > 1 && cc == 1 && cs == 1) {
-    isa_set(w, FLD_DMA_N0, nC);
-    isa_set(w, FLD_DMA_N1, nR);
-    isa_set(w, FLD_DMA_DS1, (uint32_t)cr);
-    isa_set(w, FLD_DMA_SS1, rs);
-  } else if (nR > 1 && cr == 1 && rs == 1) {
-    isa_set(w, FLD_DMA_N0, nR);
-    isa_set(w, FLD_DMA_N1, nC);
-    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
-    isa_set(w, FLD_DMA_SS1, cs);
-  } else {
-    isa_set(w, FLD_DMA_N1, nC);
-    isa_set(w, FLD_DMA_DS1, (uint32_t)cc);
-    isa_set(w, FLD_DMA_SS1, cs);
-    isa_set(w, FLD_DMA_N2, nR);
-    isa_set(w, FLD_DMA_DS2, (uint32_t)cr);
-    isa_set(w, FLD_DMA_SS2, rs);
-  }
+  set_box(w, &row, &col);
   isa_set(w, FLD_DMA_SRAM, r->addr);
   isa_set(w, FLD_DMA_DRAM, (uint32_t)(g->dram[t->id] + 4 * (uint64_t)first));
   Access acc[] = {{region_hazard(g, r), false}, {&g->tensor_hz[t->id], true}};
