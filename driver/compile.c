@@ -1,12 +1,11 @@
 /* einc compile: native code for linking into a C program (--target cpu), or
  * an accelerator binary for einsim (--target accel). */
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "driver/driver.h"
-#include "runtime/outfile.h"
 
 bool has_suffix(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -58,20 +57,13 @@ static int compile_cpu(const Options *o, const Cascade *c, Arena *arena) {
   return status;
 }
 
-/* The whole image or nothing: outfile_write_all renames it into place. */
+/* The whole image or nothing: ebin_write renames it into place. */
 static bool write_binary(const Ebin *bin, const char *path) {
-  uint8_t *data;
-  size_t len;
-  char msg[512];
-  if (!ebin_serialize(bin, &data, &len, msg, sizeof msg)) {
-    fprintf(stderr, "einc: internal error: %s\n", msg);
-    return false;
-  }
-  bool ok = outfile_write_all(path, data, len);
-  if (!ok)
-    fprintf(stderr, "einc: cannot write %s: %s\n", path, strerror(errno));
-  free(data);
-  return ok;
+  char msg[PATH_MAX + 256]; /* "cannot write PATH: REASON" */
+  if (ebin_write(bin, path, msg, sizeof msg))
+    return true;
+  fprintf(stderr, "einc: %s\n", msg);
+  return false;
 }
 
 static int compile_accel(const Options *o, const Cascade *c, Arena *arena) {
