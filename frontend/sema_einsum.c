@@ -715,29 +715,6 @@ static Recurrence *check_recurrence(Stmt *st) {
 
 /* ---- implicit reductions ----------------------------------------------------- */
 
-static bool index_uses(const Index *ix, int var) {
-  if (!ix)
-    return false;
-  if (ix->kind == IX_VAR)
-    return ix->var == var;
-  return index_uses(ix->lhs, var) || index_uses(ix->rhs, var);
-}
-
-static bool expr_uses(const Expr *x, int var) {
-  if (x->kind == EX_INDEX)
-    return x->var == var;
-  if (x->kind == EX_READ) {
-    for (int i = 0; i < x->tensor->rank; i++)
-      if (index_uses(x->index[i], var))
-        return true;
-    return false;
-  }
-  for (int i = 0; i < x->nargs; i++)
-    if (expr_uses(x->arg[i], var))
-      return true;
-  return false;
-}
-
 static const char *construct_name(const Expr *x) {
   switch (x->kind) {
   case EX_CALL:

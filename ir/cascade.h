@@ -163,6 +163,11 @@ int64_t tensor_elements(const Tensor *t);
 int recurrence_var(const Einsum *e);
 Tensor *cascade_find_tensor(const Cascade *c, const char *name);
 
+/* Whether variable var appears in an index, or anywhere in an expression
+ * (its reads' indices and its index values). */
+bool index_uses(const Index *ix, int var);
+bool expr_uses(const Expr *x, int var);
+
 /* Floor division and modulo (round toward negative infinity), b > 0. */
 int64_t floor_div(int64_t a, int64_t b);
 int64_t floor_mod(int64_t a, int64_t b);

@@ -84,3 +84,26 @@ bool index_linear_in(const Index *ix, int var, int64_t *coef) {
   }
   return false;
 }
+
+bool index_uses(const Index *ix, int var) {
+  if (!ix)
+    return false;
+  if (ix->kind == IX_VAR)
+    return ix->var == var;
+  return index_uses(ix->lhs, var) || index_uses(ix->rhs, var);
+}
+
+bool expr_uses(const Expr *x, int var) {
+  if (x->kind == EX_INDEX)
+    return x->var == var;
+  if (x->kind == EX_READ) {
+    for (int i = 0; i < x->tensor->rank; i++)
+      if (index_uses(x->index[i], var))
+        return true;
+    return false;
+  }
+  for (int i = 0; i < x->nargs; i++)
+    if (expr_uses(x->arg[i], var))
+      return true;
+  return false;
+}

@@ -221,17 +221,9 @@ static Index **lhs_index(Lower *L) {
 
 /* ---- register blocking ------------------------------------------------------------ */
 
-static bool index_mentions(const Index *ix, int var) {
-  if (!ix)
-    return false;
-  if (ix->kind == IX_VAR)
-    return ix->var == var;
-  return index_mentions(ix->lhs, var) || index_mentions(ix->rhs, var);
-}
-
 /* ix with var replaced by U*var + u; unchanged subtrees are shared. */
 static Index *subst_index(Lower *L, Index *ix, int var, int64_t U, int64_t u) {
-  if (!index_mentions(ix, var))
+  if (!index_uses(ix, var))
     return ix;
   Index *r = arena_alloc(L->arena, sizeof *r);
   if (ix->kind == IX_VAR) {
@@ -301,7 +293,7 @@ static LNode *jam(Lower *L, LNode *stores, int var, int64_t U) {
   for (LNode *s = stores; s; s = s->next) {
     bool writes = false;
     for (int i = 0; i < s->buf->rank; i++)
-      writes |= index_mentions(s->index[i], var);
+      writes |= index_uses(s->index[i], var);
     if (writes) {
       for (int64_t u = 0; u < U; u++)
         append(&b, store(L, s->buf, subst_indices(L, s->index, s->buf->rank, var, U, u), -1,

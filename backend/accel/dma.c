@@ -224,14 +224,6 @@ static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff
   emit(g, w, acc, 2);
 }
 
-static bool mentions(const Index *ix, int var) {
-  if (!ix || var < 0)
-    return false;
-  if (ix->kind == IX_VAR)
-    return ix->var == var;
-  return mentions(ix->lhs, var) || mentions(ix->rhs, var);
-}
-
 /* Row-major unless the tensor is contiguous along the rows only. */
 static void choose_layout(Region *r, int64_t cr, int64_t cc) {
   if (r->nr > 1 && r->nc > 1 && cc != 1 && cr == 1) {
@@ -250,8 +242,8 @@ static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, H
   for (int d = 0; d < b->rank; d++) {
     if (!index_affine(index[d], x, &ac.aff[d]))
       affine = false;
-    dep_r |= mentions(index[d], x->row.var);
-    dep_c |= mentions(index[d], x->col.var);
+    dep_r |= index_uses(index[d], x->row.var);
+    dep_c |= index_uses(index[d], x->col.var);
     cr += ac.aff[d].a * b->strides[d];
     cc += ac.aff[d].b * b->strides[d];
   }

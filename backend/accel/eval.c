@@ -261,36 +261,6 @@ bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out) {
 
 /* ---- reductions ---- */
 
-static bool mentions_var(const Expr *ex, int var) {
-  if (!ex)
-    return false;
-  if (ex->kind == EX_INDEX)
-    return ex->var == var;
-  if (ex->kind == EX_READ) {
-    for (int d = 0; d < ex->tensor->rank; d++) {
-      const Index *stack[64];
-      int n = 0;
-      stack[n++] = ex->index[d];
-      while (n) {
-        const Index *ix = stack[--n];
-        if (!ix)
-          continue;
-        if (ix->kind == IX_VAR && ix->var == var)
-          return true;
-        if (n < 62) {
-          stack[n++] = ix->lhs;
-          stack[n++] = ix->rhs;
-        }
-      }
-    }
-    return false;
-  }
-  for (int i = 0; i < ex->nargs; i++)
-    if (mentions_var(ex->arg[i], var))
-      return true;
-  return false;
-}
-
 /* sum over one variable k of A*B, where A does not use the column variable
  * and B not the row variable: C[i, j] = A[i, k] * B[k, j] on the matrix unit. */
 static bool is_contraction(const Ctx *x, const Expr *ex, const Expr **A, const Expr **B) {
@@ -305,9 +275,9 @@ static bool is_contraction(const Ctx *x, const Expr *ex, const Expr **A, const E
     const Expr *a = m->arg[s], *b = m->arg[1 - s];
     if (a->tensor == x->e->out || b->tensor == x->e->out)
       return false;
-    if (!mentions_var(a, k) || !mentions_var(b, k))
+    if (!expr_uses(a, k) || !expr_uses(b, k))
       return false;
-    if (mentions_var(a, x->col.var) || mentions_var(b, x->row.var))
+    if (expr_uses(a, x->col.var) || expr_uses(b, x->row.var))
       continue;
     *A = a;
     *B = b;
