@@ -137,7 +137,7 @@ static void verify_definitions(Verifier *v) {
 static void verify_var_use(Verifier *v, int var, const char *what) {
   if (!var_in_range(v, var, what))
     return;
-  if (v->in_init && v->e->rec && var == v->e->lhs[v->e->rec->pos])
+  if (v->in_init && v->e->rec && var == recurrence_var(v->e))
     fail(v, v->loc, "init uses the recurrence variable '%s'", var_name(v, var));
   else if (!v->on_lhs[var] && !v->bound[var])
     fail(v, v->loc, "variable '%s' is neither on the left-hand side nor bound by a reduction",
@@ -201,6 +201,7 @@ static void verify_self_read(Verifier *v, const Expr *x) {
     return;
   }
   v->self_reads++;
+  int along = recurrence_var(e);
   for (int p = 0; p < e->out->rank; p++) {
     const Index *ix = x->index[p];
     if (p != e->rec->pos) {
@@ -210,11 +211,11 @@ static void verify_self_read(Verifier *v, const Expr *x) {
       continue;
     }
     bool shaped = ix->kind == IX_SUB && ix->lhs && ix->lhs->kind == IX_VAR &&
-                  ix->lhs->var == e->lhs[e->rec->pos] && ix->rhs && ix->rhs->kind == IX_CONST &&
+                  ix->lhs->var == along && ix->rhs && ix->rhs->kind == IX_CONST &&
                   ix->rhs->value >= 1;
     if (!shaped) {
       fail(v, v->loc, "self-read of '%s' at position %d must be '%s - k' with k >= 1", name, p,
-           var_name(v, e->lhs[e->rec->pos]));
+           var_name(v, along));
       continue;
     }
     if (ix->rhs->value > v->max_self_offset)
@@ -474,13 +475,13 @@ static bool verify_recurrence_shape(Verifier *v) {
          e->out->rank);
     return false;
   }
-  return var_in_range(v, e->lhs[rec->pos], "recurrence");
+  return var_in_range(v, recurrence_var(e), "recurrence");
 }
 
 /* Self-reads were counted while walking the right-hand side. */
 static void verify_recurrence_reads(Verifier *v) {
   const Einsum *e = v->e;
-  const char *var = var_name(v, e->lhs[e->rec->pos]);
+  const char *var = var_name(v, recurrence_var(e));
   if (v->self_reads == 0)
     fail(v, v->loc, "'%s' is marked a recurrence along '%s' but never reads itself", e->out->name,
          var);
