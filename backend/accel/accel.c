@@ -22,17 +22,6 @@ static EbinRole ebin_role(Role r) {
   }
 }
 
-static bool uses_index_value(const Expr *x) {
-  if (!x)
-    return false;
-  if (x->kind == EX_INDEX)
-    return true;
-  for (int i = 0; i < x->nargs; i++)
-    if (uses_index_value(x->arg[i]))
-      return true;
-  return false;
-}
-
 static bool place_tensors(Gen *g) {
   const Cascade *c = g->lp->cascade;
   char msg[300];
@@ -76,7 +65,7 @@ static bool place_tensors(Gen *g) {
   bool need = false;
   for (int i = 0; i < c->neinsums; i++) {
     const Einsum *e = c->einsums[i];
-    need |= uses_index_value(e->rhs) || (e->rec && uses_index_value(e->rec->init));
+    need |= expr_any(e->rhs, is_index_value) || (e->rec && expr_any(e->rec->init, is_index_value));
     for (int v = 0; v < e->nvars; v++)
       if (e->vars[v].extent > longest)
         longest = e->vars[v].extent;

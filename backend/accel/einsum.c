@@ -56,19 +56,6 @@ static bool scan_form(const Einsum *e, const Expr **A, const Expr **B) {
   return false;
 }
 
-static bool has_contraction(const Expr *x) {
-  if (!x)
-    return false;
-  if (x->kind == EX_REDUCE && x->reduce == RED_SUM && x->nrvars == 1 &&
-      x->arg[0]->kind == EX_BINARY && x->arg[0]->op == OP_MUL &&
-      x->arg[0]->arg[0]->kind == EX_READ && x->arg[0]->arg[1]->kind == EX_READ)
-    return true;
-  for (int i = 0; i < x->nargs; i++)
-    if (has_contraction(x->arg[i]))
-      return true;
-  return false;
-}
-
 /* The variables an index uses, as a bit mask (variables below 64). */
 static uint64_t index_vars(const Index *ix) {
   if (!ix)
@@ -103,10 +90,11 @@ static double load_estimate(const Einsum *e, const Expr *x, uint64_t axes, uint6
 /* The tile axes among the left-hand variables `vars` that load the least,
  * with a column wide enough for the vector lanes when one is; ties keep the
  * last two variables (the contiguous ones). */
-static void choose_axes(const Gen *g, const Einsum *e, const int *vars, int n, int *row, int *col) {
+static void choose_axes(const Gen *g, const Einsum *e, bool contraction, const int *vars, int n,
+                        int *row, int *col) {
   *col = n > 0 ? vars[n - 1] : -1;
   *row = n > 1 ? vars[n - 2] : -1;
-  if (n < 2 || e->nvars > 64 || has_contraction(e->rhs))
+  if (n < 2 || e->nvars > 64 || contraction)
     return;
   int64_t widest = 0;
   for (int i = 0; i < n; i++)
@@ -134,17 +122,6 @@ static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* Tile extents: square-ish multiples of the array for contractions, else
  * whole rows of columns. */
-static bool has_reduce(const Expr *x) {
-  if (!x)
-    return false;
-  if (x->kind == EX_REDUCE)
-    return true;
-  for (int i = 0; i < x->nargs; i++)
-    if (has_reduce(x->arg[i]))
-      return true;
-  return false;
-}
-
 static void choose_tiles(const Gen *g, Ctx *x, bool square, bool reduce) {
   int64_t S = g->slot_words;
   int64_t er = x->row.var >= 0 ? x->e->vars[x->row.var].extent : 1;
@@ -314,6 +291,7 @@ bool gen_einsum(Gen *g, const Kernel *k) {
            {-1, 0, 1},
            {-1, 0, 1}};
   Mode mode = MODE_PLAIN;
+  bool contraction = expr_any(e->rhs, is_product_sum);
   const Expr *A = NULL, *B = NULL;
   int time = -1;
   if (e->rec) {
@@ -335,7 +313,7 @@ bool gen_einsum(Gen *g, const Kernel *k) {
       if (e->vars[others[i]].extent > e->vars[x.col.var].extent)
         x.col.var = others[i];
   } else {
-    choose_axes(g, e, others, nothers, &x.row.var, &x.col.var);
+    choose_axes(g, e, contraction, others, nothers, &x.row.var, &x.col.var);
   }
   if (mode == MODE_STEPWISE)
     fixed[nfixed++] = time;
@@ -368,7 +346,7 @@ bool gen_einsum(Gen *g, const Kernel *k) {
     free(x.fixed);
     return false;
   }
-  choose_tiles(g, &x, has_contraction(e->rhs), has_reduce(e->rhs));
+  choose_tiles(g, &x, contraction, expr_any(e->rhs, is_reduce));
   if (mode == MODE_SCAN) {
     /* Time steps on the rows: enough channels to fill the lanes first. */
     int64_t C = x.col.var >= 0 ? e->vars[x.col.var].extent : 1;

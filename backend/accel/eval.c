@@ -7,22 +7,28 @@
 
 static uint8_t opcode(const char *mnemonic) { return isa_op_by_mnemonic(mnemonic)->opcode; }
 
-void vec_op(Gen *g, uint8_t op, const Region *d, const Region *a, const Region *b, const Region *c,
-            bool use_imm, float imm, uint32_t rows, uint32_t cols) {
+/* One vector instruction; `acc` makes a reduction combine with the old d,
+ * which it then reads too. */
+static void vec_emit(Gen *g, uint8_t op, bool acc, const Region *d, const Region *a,
+                     const Region *b, const Region *c, bool use_imm, float imm, uint32_t rows,
+                     uint32_t cols) {
   uint32_t w[ISA_WORDS] = {0};
   isa_set(w, FLD_OPCODE, op);
+  isa_set(w, FLD_V_ACC, acc);
   isa_set(w, FLD_V_ROWS, rows);
   isa_set(w, FLD_V_COLS, cols);
   isa_set(w, FLD_V_D, d->addr);
   isa_set(w, FLD_V_DRS, d->rs);
   isa_set(w, FLD_V_DCS, d->cs);
-  Access acc[4];
+  Access accs[5];
   int n = 0;
+  if (acc)
+    accs[n++] = (Access){region_hazard(g, d), false};
   if (a) {
     isa_set(w, FLD_V_A, a->addr);
     isa_set(w, FLD_V_ARS, a->rs);
     isa_set(w, FLD_V_ACS, a->cs);
-    acc[n++] = (Access){region_hazard(g, a), false};
+    accs[n++] = (Access){region_hazard(g, a), false};
   }
   if (use_imm) {
     uint32_t bits;
@@ -34,33 +40,21 @@ void vec_op(Gen *g, uint8_t op, const Region *d, const Region *a, const Region *
     isa_set(w, FLD_V_B, b->addr);
     isa_set(w, FLD_V_BRS, b->rs);
     isa_set(w, FLD_V_BCS, b->cs);
-    acc[n++] = (Access){region_hazard(g, b), false};
+    accs[n++] = (Access){region_hazard(g, b), false};
   }
   if (c) {
     isa_set(w, FLD_V_C, c->addr);
     isa_set(w, FLD_V_CRS, c->rs);
     isa_set(w, FLD_V_CCS, c->cs);
-    acc[n++] = (Access){region_hazard(g, c), false};
+    accs[n++] = (Access){region_hazard(g, c), false};
   }
-  acc[n++] = (Access){region_hazard(g, d), true};
-  emit(g, w, acc, n);
+  accs[n++] = (Access){region_hazard(g, d), true};
+  emit(g, w, accs, n);
 }
 
-/* A reduction d[r] (op)= over columns of a[r, :]; acc combines with d. */
-static void vec_op_acc(Gen *g, uint8_t op, const Region *d, const Region *a, bool acc,
-                       uint32_t rows, uint32_t cols) {
-  uint32_t w[ISA_WORDS] = {0};
-  isa_set(w, FLD_OPCODE, op);
-  isa_set(w, FLD_V_ACC, acc);
-  isa_set(w, FLD_V_ROWS, rows);
-  isa_set(w, FLD_V_COLS, cols);
-  isa_set(w, FLD_V_D, d->addr);
-  isa_set(w, FLD_V_DRS, d->rs);
-  isa_set(w, FLD_V_A, a->addr);
-  isa_set(w, FLD_V_ARS, a->rs);
-  isa_set(w, FLD_V_ACS, a->cs);
-  Access accs[] = {{region_hazard(g, a), false}, {region_hazard(g, d), true}};
-  emit(g, w, accs, 2);
+void vec_op(Gen *g, uint8_t op, const Region *d, const Region *a, const Region *b, const Region *c,
+            bool use_imm, float imm, uint32_t rows, uint32_t cols) {
+  vec_emit(g, op, false, d, a, b, c, use_imm, imm, rows, cols);
 }
 
 static const char *unary_mnemonic(const Expr *ex) {
@@ -261,15 +255,32 @@ bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out) {
 
 /* ---- reductions ---- */
 
-/* sum over one variable k of A*B, where A does not use the column variable
- * and B not the row variable: C[i, j] = A[i, k] * B[k, j] on the matrix unit. */
+bool expr_any(const Expr *x, bool (*pred)(const Expr *)) {
+  if (!x)
+    return false;
+  if (pred(x))
+    return true;
+  for (int i = 0; i < x->nargs; i++)
+    if (expr_any(x->arg[i], pred))
+      return true;
+  return false;
+}
+
+bool is_reduce(const Expr *x) { return x->kind == EX_REDUCE; }
+bool is_index_value(const Expr *x) { return x->kind == EX_INDEX; }
+
+bool is_product_sum(const Expr *x) {
+  return x->kind == EX_REDUCE && x->reduce == RED_SUM && x->nrvars == 1 &&
+         x->arg[0]->kind == EX_BINARY && x->arg[0]->op == OP_MUL &&
+         x->arg[0]->arg[0]->kind == EX_READ && x->arg[0]->arg[1]->kind == EX_READ;
+}
+
+/* A product sum over k where A does not use the column variable and B not
+ * the row variable: C[i, j] = A[i, k] * B[k, j] on the matrix unit. */
 static bool is_contraction(const Ctx *x, const Expr *ex, const Expr **A, const Expr **B) {
-  if (ex->reduce != RED_SUM || ex->nrvars != 1)
+  if (!is_product_sum(ex))
     return false;
   const Expr *m = ex->arg[0];
-  if (m->kind != EX_BINARY || m->op != OP_MUL || m->arg[0]->kind != EX_READ ||
-      m->arg[1]->kind != EX_READ)
-    return false;
   int k = ex->rvars[0];
   for (int s = 0; s < 2; s++) {
     const Expr *a = m->arg[s], *b = m->arg[1 - s];
@@ -400,8 +411,8 @@ static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
         d.rs = along_cols ? out->rs : out->cs;
         d.cs = 0;
         uint32_t cols = (uint32_t)(ext - lo < chunk ? ext - lo : chunk);
-        vec_op_acc(g, opcode(reduce_mnemonic(ex->reduce, true)), &d, &a, !first,
-                   along_cols ? nR : nC, cols);
+        vec_emit(g, opcode(reduce_mnemonic(ex->reduce, true)), !first, &d, &a, NULL, NULL, false, 0,
+                 along_cols ? nR : nC, cols);
       } else if (first) {
         vec_op(g, opcode("v.copy"), out, &body, NULL, NULL, false, 0, nR, nC);
       } else {

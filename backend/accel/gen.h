@@ -129,5 +129,11 @@ bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out);
 void vec_op(Gen *g, uint8_t opcode, const Region *d, const Region *a, const Region *b,
             const Region *c, bool use_imm, float imm, uint32_t rows, uint32_t cols);
 int regions_needed(const Expr *ex);
+/* Whether some node of x satisfies pred; predicates for it. */
+bool expr_any(const Expr *x, bool (*pred)(const Expr *));
+bool is_reduce(const Expr *x);
+bool is_index_value(const Expr *x);
+/* sum(k: READ * READ), the form that may go to the matrix unit. */
+bool is_product_sum(const Expr *x);
 
 #endif
