@@ -14,6 +14,7 @@
 #define EINC_CPU_H
 
 #include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
 #include <llvm-c/TargetMachine.h>
 
 #include "ir/loop.h"
@@ -33,14 +34,18 @@ typedef struct CpuJit CpuJit;
 int64_t cpu_aligned_bytes(const LBuffer *b);
 int64_t cpu_workspace_bytes(const LoopProgram *p);
 
+/* "PREFIX: MESSAGE" as a malloc'd string; consumes err. */
+char *cpu_error_message(const char *prefix, LLVMErrorRef err);
+
 /* Builds the module for `name` (a C identifier) in ctx. */
 LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef ctx);
 
 /* A TargetMachine for this host's CPU and features at -O3; NULL with *error
- * (free with LLVMDisposeMessage) on failure. */
+ * (malloc'd) on failure. */
 LLVMTargetMachineRef cpu_host_machine(char **error);
 
-/* Runs the new pass manager's default<O3> pipeline for the host. */
+/* Runs the new pass manager's default<O3> pipeline for the host; false with
+ * *error (malloc'd) on failure. */
 bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **error);
 
 /* Compiles and links in memory (LLJIT). NULL with *error (malloc'd) on failure. */

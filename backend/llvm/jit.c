@@ -1,7 +1,6 @@
 /* In-memory compilation with ORC's LLJIT, for `einc run --target cpu`. */
 #include <dlfcn.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include <llvm-c/LLJIT.h>
@@ -19,15 +18,6 @@ static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static char *take_error(const char *prefix, LLVMErrorRef err) {
-  char *msg = LLVMGetErrorMessage(err);
-  size_t n = strlen(prefix) + strlen(msg) + 3;
-  char *s = malloc(n);
-  snprintf(s, n, "%s: %s", prefix, msg);
-  LLVMDisposeErrorMessage(msg);
-  return s;
 }
 
 CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **error) {
@@ -57,7 +47,7 @@ CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **
   CpuJit *j = calloc(1, sizeof *j);
   LLVMErrorRef err = LLVMOrcCreateLLJIT(&j->jit, builder);
   if (err) {
-    *error = take_error("cannot create the JIT", err);
+    *error = cpu_error_message("cannot create the JIT", err);
     LLVMDisposeModule(mod);
     LLVMOrcDisposeThreadSafeContext(tsc);
     free(j);
@@ -90,7 +80,7 @@ CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **
   if (!err)
     err = LLVMOrcLLJITLookup(j->jit, &addr, sym);
   if (err) {
-    *error = take_error("JIT compilation failed", err);
+    *error = cpu_error_message("JIT compilation failed", err);
     cpu_jit_free(j);
     return NULL;
   }

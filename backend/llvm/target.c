@@ -32,6 +32,15 @@ static char *copy_message(const char *prefix, char *llvm_msg) {
   return s;
 }
 
+char *cpu_error_message(const char *prefix, LLVMErrorRef err) {
+  char *msg = LLVMGetErrorMessage(err);
+  size_t n = strlen(prefix) + strlen(msg) + 3;
+  char *s = malloc(n);
+  snprintf(s, n, "%s: %s", prefix, msg);
+  LLVMDisposeErrorMessage(msg);
+  return s;
+}
+
 LLVMTargetMachineRef cpu_host_machine(char **error) {
   static bool initialized;
   char *triple = LLVMGetDefaultTargetTriple();
@@ -90,7 +99,7 @@ bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **error) {
   LLVMErrorRef err = LLVMRunPasses(mod, "default<O3>", tm, opts);
   LLVMDisposePassBuilderOptions(opts);
   if (err) {
-    *error = copy_message("LLVM optimization failed", LLVMGetErrorMessage(err));
+    *error = cpu_error_message("LLVM optimization failed", err);
     return false;
   }
   return true;
