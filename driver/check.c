@@ -142,11 +142,4 @@ static int check_cascade(const Options *o, const Cascade *c, Arena *arena) {
   return status;
 }
 
-int cmd_check(const Options *o) {
-  Arena arena;
-  arena_init(&arena);
-  Cascade *c = load_model(o, &arena);
-  int status = c ? check_cascade(o, c, &arena) : EXIT_REJECTED;
-  arena_free(&arena);
-  return status;
-}
+int cmd_check(const Options *o) { return with_model(o, check_cascade); }

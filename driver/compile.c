@@ -12,8 +12,6 @@ bool has_suffix(const char *s, const char *suffix) {
   return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-static bool is_accel(const Options *o) { return strcmp(o->target, "accel") == 0; }
-
 int compile_usage(const Options *o) {
   if (is_accel(o) && !o->output) {
     fprintf(stderr, "einc: compile needs -o MODEL.ebin\n");
@@ -78,12 +76,5 @@ static int compile_accel(const Options *o, const Cascade *c, Arena *arena) {
 }
 
 int cmd_compile(const Options *o) {
-  Arena arena;
-  arena_init(&arena);
-  int status = EXIT_REJECTED;
-  Cascade *c = load_model(o, &arena);
-  if (c)
-    status = is_accel(o) ? compile_accel(o, c, &arena) : compile_cpu(o, c, &arena);
-  arena_free(&arena);
-  return status;
+  return with_model(o, is_accel(o) ? compile_accel : compile_cpu);
 }

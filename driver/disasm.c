@@ -71,20 +71,15 @@ static int disasm_binary(const Options *o) {
   return status;
 }
 
-static int disasm_model(const Options *o) {
-  Arena arena;
-  arena_init(&arena);
-  int status = EXIT_REJECTED;
-  Cascade *c = load_model(o, &arena);
+static int disasm_cascade(const Options *o, const Cascade *c, Arena *arena) {
   AccelProgram ap;
-  if (c && check_dtypes(c, "accel") && accel_build(o, lower_trivial(c, &arena), &ap)) {
-    status = print_to(o, print_program, &ap);
-    accel_free(&ap);
-  }
-  arena_free(&arena);
+  if (!check_dtypes(c, "accel") || !accel_build(o, lower_trivial(c, arena), &ap))
+    return EXIT_REJECTED;
+  int status = print_to(o, print_program, &ap);
+  accel_free(&ap);
   return status;
 }
 
 int cmd_disasm(const Options *o) {
-  return is_binary_file(o->model) ? disasm_binary(o) : disasm_model(o);
+  return is_binary_file(o->model) ? disasm_binary(o) : with_model(o, disasm_cascade);
 }

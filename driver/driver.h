@@ -41,9 +41,13 @@ typedef struct Options {
   int ninputs;
 } Options;
 
-/* The model's Cascade after the frontend and the pass pipeline, or NULL
- * after reporting errors. */
-Cascade *load_model(const Options *o, Arena *arena);
+/* What a command does with the loaded model; returns the exit status. */
+typedef int (*ModelWork)(const Options *o, const Cascade *c, Arena *arena);
+/* Loads the model (the frontend and the pass pipeline, up to --after) and
+ * hands it to work with the arena that holds it; EXIT_REJECTED after
+ * reporting the model's errors. */
+int with_model(const Options *o, ModelWork work);
+bool is_accel(const Options *o);
 
 /* A C identifier for generated symbols: --name, else the model's file name. */
 const char *entry_name(const Options *o, Arena *arena);

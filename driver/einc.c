@@ -357,15 +357,24 @@ static void list_passes(FILE *out) {
   fprintf(out, "\n");
 }
 
-Cascade *load_model(const Options *o, Arena *arena) {
-  const Pass *after = o->after ? find_pass(o->after) : NULL;
+/* --after PASS, or NULL for the whole pipeline (also for an unknown name,
+ * which only dump refuses). */
+static const Pass *after_pass(const Options *o) { return o->after ? find_pass(o->after) : NULL; }
+
+int with_model(const Options *o, ModelWork work) {
+  Arena arena;
+  arena_init(&arena);
   Diag diag;
   diag_init(&diag, stderr);
-  Cascade *c = frontend_compile_file(o->model, o->defs, o->ndefs, arena, &diag);
-  if (c && !run_passes(c, after, arena, &diag))
-    return NULL;
-  return c;
+  Cascade *c = frontend_compile_file(o->model, o->defs, o->ndefs, &arena, &diag);
+  int status = EXIT_REJECTED;
+  if (c && run_passes(c, after_pass(o), &arena, &diag))
+    status = work(o, c, &arena);
+  arena_free(&arena);
+  return status;
 }
+
+bool is_accel(const Options *o) { return strcmp(o->target, "accel") == 0; }
 
 const char *entry_name(const Options *o, Arena *arena) {
   if (o->name)
@@ -383,9 +392,31 @@ const char *entry_name(const Options *o, Arena *arena) {
   return name;
 }
 
+static int dump_cascade(const Options *o, const Cascade *c, Arena *arena) {
+  const Pass *after = after_pass(o);
+  OutFile out;
+  FILE *f = outfile_open(&out, o->output ? o->output : "-");
+  if (f) {
+    if (after && after->lowers)
+      print_loop(lower_trivial(c, arena), f);
+    else if (!o->format || strcmp(o->format, "text") == 0)
+      print_text(c, f);
+    else if (strcmp(o->format, "dot") == 0)
+      print_dot(c, f);
+    else
+      print_json(c, f);
+  }
+  if (!f || !outfile_commit(&out)) {
+    fprintf(stderr, "einc: cannot write %s: %s\n", o->output ? o->output : "standard output",
+            strerror(errno));
+    return EXIT_REJECTED;
+  }
+  return 0;
+}
+
 static int cmd_dump(const Options *o) {
-  const Pass *after = NULL;
-  if (o->after && !(after = find_pass(o->after))) {
+  const Pass *after = after_pass(o);
+  if (o->after && !after) {
     fprintf(stderr, "einc: unknown pass '%s'; ", o->after);
     list_passes(stderr);
     return EXIT_USAGE;
@@ -394,32 +425,7 @@ static int cmd_dump(const Options *o) {
     fprintf(stderr, "einc: the Loop IR after '%s' prints only as text\n", after->name);
     return EXIT_USAGE;
   }
-  Arena arena;
-  arena_init(&arena);
-  int status = EXIT_REJECTED;
-  Cascade *c = load_model(o, &arena);
-  if (c) {
-    OutFile out;
-    const char *path = o->output ? o->output : "-";
-    FILE *f = outfile_open(&out, path);
-    if (f) {
-      if (after && after->lowers)
-        print_loop(lower_trivial(c, &arena), f);
-      else if (!o->format || strcmp(o->format, "text") == 0)
-        print_text(c, f);
-      else if (strcmp(o->format, "dot") == 0)
-        print_dot(c, f);
-      else
-        print_json(c, f);
-      if (outfile_commit(&out))
-        status = 0;
-    }
-    if (status != 0)
-      fprintf(stderr, "einc: cannot write %s: %s\n", o->output ? o->output : "standard output",
-              strerror(errno));
-  }
-  arena_free(&arena);
-  return status;
+  return with_model(o, dump_cascade);
 }
 
 /* The architecture is read once the command line is known good, so that

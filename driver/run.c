@@ -78,13 +78,4 @@ static int run_accel(const Options *o, const Cascade *c, Arena *arena) {
   return status;
 }
 
-int cmd_run(const Options *o) {
-  Arena arena;
-  arena_init(&arena);
-  Cascade *c = load_model(o, &arena);
-  int status = EXIT_REJECTED;
-  if (c)
-    status = strcmp(o->target, "accel") == 0 ? run_accel(o, c, &arena) : run_cpu(o, c, &arena);
-  arena_free(&arena);
-  return status;
-}
+int cmd_run(const Options *o) { return with_model(o, is_accel(o) ? run_accel : run_cpu); }
