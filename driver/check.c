@@ -13,6 +13,7 @@
 #include "driver/driver.h"
 
 typedef struct Compare {
+  double scale; /* max(1, max|cpu|): atol is relative to it */
   double max_abs, max_rel;
   int64_t worst;      /* the element with the largest error over its tolerance */
   double worst_ratio; /* that error over that tolerance */
@@ -40,8 +41,8 @@ static double output_scale(const float *cpu, int64_t n) {
 }
 
 static Compare compare(const float *cpu, const float *acc, int64_t n, double rtol, double atol) {
-  Compare r = {0, 0, 0, -1, 0, true};
-  atol *= output_scale(cpu, n);
+  Compare r = {output_scale(cpu, n), 0, 0, 0, -1, 0, true};
+  atol *= r.scale;
   for (int64_t i = 0; i < n; i++) {
     double d = distance(cpu[i], acc[i]);
     double ref = fabs((double)cpu[i]);
@@ -88,7 +89,7 @@ static bool report_output(const Options *o, const Tensor *t, const float *cpu, c
   format_value(n ? acc[r.worst] : 0, av, sizeof av);
   printf("%s: max abs err %.1e, max rel err %.1e, worst at [%s] (cpu %s, accel %s), tolerance "
          "|d| <= atol*%.3g + rtol*|cpu| (atol %g, rtol %g): %s\n",
-         t->name, r.max_abs, r.max_rel, where, cv, av, output_scale(cpu, n), o->atol, o->rtol,
+         t->name, r.max_abs, r.max_rel, where, cv, av, r.scale, o->atol, o->rtol,
          r.ok ? "ok" : "FAILED");
   return r.ok;
 }
