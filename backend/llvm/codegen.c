@@ -156,18 +156,23 @@ static RangeFact load_range(Gen *g, const LBuffer *buf, Index **index) {
   return fact;
 }
 
+/* What an out-of-range load reads. */
+static LLVMValueRef gen_pad(Gen *g, const LExpr *x) {
+  return x->pad ? gen_expr(g, x->pad) : f32c(g, 0.0);
+}
+
 static LLVMValueRef gen_load(Gen *g, const LExpr *x) {
   RangeFact fact = x->in_bounds ? RANGE_INSIDE : load_range(g, x->buf, x->index);
   if (fact == RANGE_OUTSIDE) /* a loop piece entirely in the padding */
-    return x->pad ? gen_expr(g, x->pad) : f32c(g, 0.0);
+    return gen_pad(g, x);
   LLVMValueRef ok;
   LLVMValueRef off = gen_offset(g, x->buf, x->index, fact == RANGE_MIXED, &ok);
-  if (ok) /* read a valid element, then replace it: no branch per element */
-    off = LLVMBuildSelect(g->b, ok, off, i64c(g, 0), "");
+  if (!ok)
+    return LLVMBuildLoad2(g->b, g->f32, element_ptr(g, x->buf, off), "");
+  /* Read a valid element, then replace it: no branch per element. */
+  off = LLVMBuildSelect(g->b, ok, off, i64c(g, 0), "");
   LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, element_ptr(g, x->buf, off), "");
-  if (ok)
-    v = LLVMBuildSelect(g->b, ok, v, x->pad ? gen_expr(g, x->pad) : f32c(g, 0.0), "");
-  return v;
+  return LLVMBuildSelect(g->b, ok, v, gen_pad(g, x), "");
 }
 
 /* ---- values ------------------------------------------------------------------------ */
