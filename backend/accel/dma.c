@@ -3,6 +3,7 @@
  * when it cannot; a result tile becomes one box store. */
 #include "backend/accel/gen.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int64_t div_ceil(int64_t a, int64_t b) { return -floor_div(-a, b); }
@@ -254,28 +255,30 @@ static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, H
     dma_load(g, &ac, out, 0, 0, out->nr, out->nc);
     return true;
   }
-  /* Floor division or modulo of a tile variable: element by element. */
+  /* Floor division or modulo of a tile variable: element by element, with
+   * both tile variables fixed in a copy of the context. */
+  int nv = x->e->nvars;
   Ctx one = *x;
   one.row.var = one.col.var = -1;
+  one.val = memcpy(malloc((size_t)nv * sizeof *one.val + 1), x->val, (size_t)nv * sizeof *x->val);
+  one.fixed = memcpy(malloc((size_t)nv + 1), x->fixed, (size_t)nv);
   for (uint32_t r = 0; r < out->nr; r++)
     for (uint32_t k = 0; k < out->nc; k++) {
       if (x->row.var >= 0) {
-        x->fixed[x->row.var] = true;
-        x->val[x->row.var] = x->row.lo + r;
+        one.fixed[x->row.var] = true;
+        one.val[x->row.var] = x->row.lo + r;
       }
       if (x->col.var >= 0) {
-        x->fixed[x->col.var] = true;
-        x->val[x->col.var] = x->col.lo + k;
+        one.fixed[x->col.var] = true;
+        one.val[x->col.var] = x->col.lo + k;
       }
       for (int d = 0; d < b->rank; d++)
         if (!index_affine(index[d], &one, &ac.aff[d]))
           gen_internal(g, "index not computable with every variable fixed");
       dma_load(g, &ac, out, r, k, 1, 1);
     }
-  if (x->row.var >= 0)
-    x->fixed[x->row.var] = false;
-  if (x->col.var >= 0)
-    x->fixed[x->col.var] = false;
+  free(one.val);
+  free(one.fixed);
   return !g->failed;
 }
 

@@ -172,7 +172,7 @@ static bool next_fixed(Ctx *x, const int *vars, int n) {
 }
 
 /* Makes r a row-major region with unit channel stride for the scan unit. */
-static bool compact(Gen *g, Region *r, uint32_t nr, uint32_t nc) {
+static bool compact(Gen *g, Region *r, uint32_t nc) {
   if (r->nc == nc && (r->cs == 1 || nc == 1))
     return true;
   Region d;
@@ -181,7 +181,6 @@ static bool compact(Gen *g, Region *r, uint32_t nr, uint32_t nc) {
   vec_op(g, isa_op_by_mnemonic("v.copy")->opcode, &d, r, NULL, NULL, false, 0, d.nr, nc);
   region_free(g, r);
   *r = d;
-  (void)nr;
   return true;
 }
 
@@ -221,12 +220,12 @@ static bool scan_tiles(Gen *g, const Kernel *k, Ctx *x, const Expr *A, const Exp
       if (g->failed)
         return false;
       if (A) {
-        if (!eval_expr(g, x, A, &a) || !compact(g, &a, nt, nc))
+        if (!eval_expr(g, x, A, &a) || !compact(g, &a, nc))
           return false;
       } else if (!pool_const(g, 1.0f, &a)) {
         return false;
       }
-      if (!eval_expr(g, x, B, &b) || !compact(g, &b, nt, nc) || !region_alloc(g, nt, nc, &y))
+      if (!eval_expr(g, x, B, &b) || !compact(g, &b, nc) || !region_alloc(g, nt, nc, &y))
         return false;
       uint32_t w[ISA_WORDS] = {0};
       isa_set(w, FLD_OPCODE, isa_op_by_mnemonic("scan")->opcode);

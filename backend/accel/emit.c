@@ -30,7 +30,7 @@ static void hazard_merge(Hazard *into, const Hazard *h) {
 }
 
 Hazard *region_hazard(Gen *g, const Region *r) {
-  return r->slot >= 0 ? &g->slots[r->slot].hz : &g->pool[r->pool].hz;
+  return r->slot >= 0 ? &g->slots[r->slot].hz : &g->pool[r->addr].hz;
 }
 
 void gen_internal(Gen *g, const char *what) {
@@ -170,7 +170,7 @@ void gen_note(Gen *g, const char *fmt, ...) {
   g->cur_note = (int)p->nnotes++;
 }
 
-/* Splits the buffer below the pool into n equal slots of at most `cap`
+/* Splits the buffer above the pool into n equal slots of at most `cap`
  * words. The hazards of the old slots move to the new ones that overlap. */
 bool slots_setup(Gen *g, int n, uint64_t cap) {
   uint32_t words = g->tile_words / (uint32_t)n;
@@ -216,7 +216,6 @@ bool region_alloc(Gen *g, uint32_t nr, uint32_t nc, Region *r) {
   g->free_count--;
   g->slots[s].busy = true;
   r->slot = s;
-  r->pool = -1;
   r->addr = g->slots[s].addr;
   r->nr = nr;
   r->nc = nc;
@@ -237,11 +236,10 @@ void region_free(Gen *g, const Region *r) {
  * used by the current tile is never evicted (regions are plain values and
  * may still name it); with every word in use the constant takes a slot. */
 bool pool_const(Gen *g, float value, Region *r) {
-  *r = (Region){-1, -1, 0, 0, 0, 1, 1};
+  *r = (Region){-1, 0, 0, 0, 1, 1};
   for (uint32_t i = 0; i < g->npool; i++)
     if (g->pool[i].used && memcmp(&g->pool[i].value, &value, sizeof value) == 0) {
       g->pool[i].epoch = g->epoch;
-      r->pool = (int)i;
       r->addr = i;
       return true;
     }
@@ -258,7 +256,6 @@ bool pool_const(Gen *g, float value, Region *r) {
     i = (g->pool_next + i) % g->npool;
     g->pool_next = (i + 1) % g->npool;
     g->pool[i] = (PoolWord){value, true, g->epoch, g->pool[i].hz};
-    r->pool = (int)i;
     r->addr = i;
   }
   vec_op(g, isa_op_by_mnemonic("v.fill")->opcode, r, NULL, NULL, NULL, true, value, 1, 1);

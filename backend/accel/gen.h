@@ -26,8 +26,7 @@ typedef struct IndexList {
 /* A value on chip: a rows x cols grid at addr + r*rs + k*cs. A broadcast
  * axis has extent 1 and stride 0. */
 typedef struct Region {
-  int slot; /* owning slot, or -1 for a constant-pool word */
-  int pool; /* pool word index when slot < 0 */
+  int slot; /* owning slot, or -1 for a constant-pool word (pool word addr) */
   uint32_t addr, rs, cs;
   uint32_t nr, nc;
 } Region;
