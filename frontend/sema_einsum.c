@@ -255,15 +255,11 @@ static Expr *constant(Stmt *st, double v, SrcLoc loc) {
   return x;
 }
 
-static bool is_condition(const Expr *x) {
-  return (x->kind == EX_BINARY || x->kind == EX_UNARY) && op_is_condition(x->op);
-}
-
 static Expr *build(Stmt *st, const AstExpr *e);
 
 static Expr *build_value(Stmt *st, const AstExpr *e) {
   Expr *x = build(st, e);
-  if (x && is_condition(x)) {
+  if (x && expr_is_condition(x)) {
     diag_error(st->s->diag, e->loc,
                "a condition cannot be used as a value; write select(COND, a, b)");
     return NULL;
@@ -273,7 +269,7 @@ static Expr *build_value(Stmt *st, const AstExpr *e) {
 
 static Expr *build_cond(Stmt *st, const AstExpr *e) {
   Expr *x = build(st, e);
-  if (x && !is_condition(x)) {
+  if (x && !expr_is_condition(x)) {
     diag_error(st->s->diag, e->loc, "expected a condition (a comparison such as j <= i) here");
     return NULL;
   }

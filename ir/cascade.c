@@ -22,6 +22,10 @@ const char *op_name(Op op) { return op_names[op]; }
 
 bool op_is_condition(Op op) { return op == OP_NOT || op >= OP_LT; }
 
+bool expr_is_condition(const Expr *x) {
+  return (x->kind == EX_UNARY || x->kind == EX_BINARY) && op_is_condition(x->op);
+}
+
 int64_t tensor_elements(const Tensor *t) {
   int64_t n = 1;
   for (int i = 0; i < t->rank; i++)

@@ -156,8 +156,9 @@ const char *role_keyword(Role r); /* "input", "param", "output", "tensor" */
 const char *func_name(Func f);
 int func_arity(Func f);
 const char *reduce_name(ReduceOp r);
-const char *op_name(Op op);  /* "+", "<=", "!", ... */
-bool op_is_condition(Op op); /* comparisons and logic give conditions */
+const char *op_name(Op op);            /* "+", "<=", "!", ... */
+bool op_is_condition(Op op);           /* comparisons and logic give conditions */
+bool expr_is_condition(const Expr *x); /* a comparison or logic node */
 int64_t tensor_elements(const Tensor *t);
 /* The index variable a recurrence runs along: the left-hand one at rec->pos. */
 int recurrence_var(const Einsum *e);

@@ -323,10 +323,6 @@ static bool verify_operator(Verifier *v, const Expr *x) {
   return true;
 }
 
-static bool is_condition(const Expr *x) {
-  return (x->kind == EX_UNARY || x->kind == EX_BINARY) && op_is_condition(x->op);
-}
-
 static void verify_expr(Verifier *v, const Expr *x, const char *condition_wanted);
 
 static void verify_reduce(Verifier *v, const Expr *x) {
@@ -367,9 +363,9 @@ static void verify_expr(Verifier *v, const Expr *x, const char *condition_wanted
   }
   if (!verify_arity(v, x) || !verify_operator(v, x))
     return;
-  if (condition_wanted && !is_condition(x))
+  if (condition_wanted && !expr_is_condition(x))
     fail(v, v->loc, "%s is not a condition", condition_wanted);
-  else if (!condition_wanted && is_condition(x))
+  else if (!condition_wanted && expr_is_condition(x))
     fail(v, v->loc, "condition '%s' is used as a value", op_name(x->op));
 
   switch (x->kind) {
