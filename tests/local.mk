@@ -15,7 +15,7 @@ tests_test_frontend_LDADD = libeincpasses.a libeincfront.a libeincir.a libeincrt
 
 tests_test_cli_SOURCES = tests/test_cli.c tests/testutil.c tests/testutil.h
 tests_test_cli_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_test_cli_LDADD = $(CHECK_LIBS)
+tests_test_cli_LDADD = libeincrt.a $(CHECK_LIBS) -lm
 
 # The spec's programs, for the printers' round trip.
 EXTRA_DIST += \

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/npy.h"
 #include "tests/testutil.h"
 
 static const char *einc_path(void) {
@@ -534,36 +536,26 @@ static int count_entries(const char *dir) {
   return n;
 }
 
-/* The floats of a '<f4' .npy file (format 1.0, as npy_write writes small
- * arrays); *n is their number. */
-static float *read_npy_floats(const char *path, size_t *n) {
-  size_t len;
-  char *data = read_whole_file(path, &len);
-  ck_assert_msg(data != NULL, "cannot read %s", path);
-  ck_assert_msg(len >= 10 && memcmp(data, "\x93NUMPY\x01", 7) == 0, "%s is not .npy 1.x", path);
-  size_t header = 10 + (unsigned char)data[8] + 256u * (unsigned char)data[9];
-  ck_assert(header <= len && (len - header) % 4 == 0);
-  ck_assert_ptr_nonnull(strstr(data + 10, "'descr': '<f4'"));
-  *n = (len - header) / 4;
-  float *v = malloc(*n * sizeof *v + 1);
-  memcpy(v, data + header, *n * sizeof *v);
-  free(data);
-  return v;
+static NpyArray read_npy(const char *path) {
+  NpyArray a;
+  char msg[512];
+  ck_assert_msg(npy_read(path, &a, msg, sizeof msg), "%s", msg);
+  return a;
 }
 
-/* Every element within atol + rtol*|b| of b's. */
+/* The same shape, and every element within atol + rtol*|b| of b's. */
 static void assert_close(const char *path_a, const char *path_b, double rtol, double atol) {
-  size_t na, nb;
-  float *a = read_npy_floats(path_a, &na);
-  float *b = read_npy_floats(path_b, &nb);
-  ck_assert_uint_eq(na, nb);
-  for (size_t i = 0; i < na; i++) {
-    double d = (double)a[i] - (double)b[i], ref = b[i] < 0 ? -(double)b[i] : b[i];
-    ck_assert_msg((d < 0 ? -d : d) <= atol + rtol * ref, "element %zu: %.9g vs %.9g", i,
-                  (double)a[i], (double)b[i]);
+  NpyArray a = read_npy(path_a), b = read_npy(path_b);
+  ck_assert_uint_eq(a.rank, b.rank);
+  for (uint32_t d = 0; d < a.rank; d++)
+    ck_assert_uint_eq(a.dims[d], b.dims[d]);
+  for (uint64_t i = 0; i < a.count; i++) {
+    double d = fabs((double)a.data[i] - (double)b.data[i]);
+    ck_assert_msg(d <= atol + rtol * fabs((double)b.data[i]), "element %llu: %.9g vs %.9g",
+                  (unsigned long long)i, (double)a.data[i], (double)b.data[i]);
   }
-  free(a);
-  free(b);
+  npy_free(&a);
+  npy_free(&b);
 }
 
 START_TEST(test_accel_usage_errors) {
