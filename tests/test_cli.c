@@ -558,6 +558,15 @@ static void assert_close(const char *path_a, const char *path_b, double rtol, do
   npy_free(&b);
 }
 
+/* The whole of path equals the whole of other. */
+static void assert_same_file(const char *path, const char *other) {
+  size_t n1, n2;
+  char *b1 = read_whole_file(path, &n1), *b2 = read_whole_file(other, &n2);
+  ck_assert_msg(b1 && b2 && n1 == n2 && memcmp(b1, b2, n1) == 0, "%s and %s differ", path, other);
+  free(b1);
+  free(b2);
+}
+
 START_TEST(test_accel_usage_errors) {
   /* Exit 2, the exact message, nothing on standard output, before any work
    * (the model x.ein does not exist). */
@@ -693,7 +702,6 @@ END_TEST
 START_TEST(test_accel_rejects_bad_model) {
   /* A model with errors fails as under dump: its messages, exit 1, no file. */
   char *dir = temp_dir();
-  char *model = str_printf("%s/tests/errors/syntax_error.ein", test_srcdir());
   char *want_path = str_printf("%s/tests/errors/syntax_error.err", test_srcdir());
   char *want = read_whole_file(want_path, NULL);
   ck_assert_ptr_nonnull(want);
@@ -723,7 +731,6 @@ START_TEST(test_accel_rejects_bad_model) {
   free(out);
   free(want);
   free(want_path);
-  free(model);
   remove_dir(dir);
   free(dir);
 }
@@ -874,11 +881,7 @@ START_TEST(test_compile_accel_runs_on_einsim) {
   ck_assert_msg(r.status == 0, "%s", r.err);
   run_free(&r);
   char *a = str_printf("%s/C.npy", sim_out), *b = str_printf("%s/C.npy", run_out);
-  size_t na, nb;
-  char *da = read_whole_file(a, &na), *db = read_whole_file(b, &nb);
-  ck_assert_msg(da && db && na == nb && memcmp(da, db, na) == 0, "%s and %s differ", a, b);
-  free(da);
-  free(db);
+  assert_same_file(a, b);
   free(a);
   free(b);
   free(einsim);
@@ -891,15 +894,6 @@ START_TEST(test_compile_accel_runs_on_einsim) {
   free(dir);
 }
 END_TEST
-
-/* The whole of path equals the whole of other. */
-static void assert_same_file(const char *path, const char *other) {
-  size_t n1, n2;
-  char *b1 = read_whole_file(path, &n1), *b2 = read_whole_file(other, &n2);
-  ck_assert_msg(b1 && b2 && n1 == n2 && memcmp(b1, b2, n1) == 0, "%s and %s differ", path, other);
-  free(b1);
-  free(b2);
-}
 
 START_TEST(test_disasm) {
   /* The listing of a model reassembles to the binary compile writes; a
