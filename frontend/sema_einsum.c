@@ -624,22 +624,21 @@ static SelfIndex classify_self_index(Stmt *st, const Index *ix, int lhs_var, int
 
 /* Rewrites every self-read into the form the IR promises (cascade.h): the
  * left-hand variable at each position, `var - k` along the recurrence, so
- * that `h[l + -1]` or `h[2*l - l - 1]` reads as `h[l - 1]`. */
-static void canonicalize_self_reads(Stmt *st, int pos) {
+ * that `h[l + -1]` or `h[2*l - l - 1]` reads as `h[l - 1]`. offsets[r] is
+ * read r's offset along pos, as check_recurrence found it. */
+static void canonicalize_self_reads(Stmt *st, int pos, const int64_t *offsets) {
   for (int r = 0; r < st->nself; r++) {
     Expr *x = st->self_reads[r];
     for (int p = 0; p < st->nlhs; p++) {
-      int64_t off = 0;
-      classify_self_index(st, x->index[p], p, &off);
       Index *var = new_index(st, IX_VAR);
       var->var = p;
-      if (p != pos || off == 0) {
+      if (p != pos) {
         x->index[p] = var;
         continue;
       }
       Index *sub = new_index(st, IX_SUB);
       sub->lhs = var;
-      sub->rhs = index_const(st, -off);
+      sub->rhs = index_const(st, -offsets[r]);
       x->index[p] = sub;
     }
   }
@@ -650,6 +649,7 @@ static Recurrence *check_recurrence(Stmt *st) {
   const char *name = st->out->t->name;
   int pos = -1;
   int64_t max_offset = 0;
+  int64_t *offsets = arena_alloc(st->s->arena, sizeof *offsets * st->nself);
   for (int r = 0; r < st->nself; r++) {
     const Expr *x = st->self_reads[r];
     int along = -1;
@@ -688,6 +688,7 @@ static Recurrence *check_recurrence(Stmt *st) {
           return NULL;
         }
         along = p;
+        offsets[r] = off;
         if (-off > max_offset)
           max_offset = -off;
         break;
@@ -702,7 +703,7 @@ static Recurrence *check_recurrence(Stmt *st) {
     }
     pos = along;
   }
-  canonicalize_self_reads(st, pos);
+  canonicalize_self_reads(st, pos, offsets);
   Recurrence *rec = arena_alloc(st->s->arena, sizeof *rec);
   rec->pos = pos;
   rec->max_offset = max_offset;
