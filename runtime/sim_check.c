@@ -328,8 +328,6 @@ const EbinTensor *tensor_index_find(const TensorIndex *ix, uint64_t byte) {
 bool sim_decode(const uint32_t *words, const Arch *arch, const TensorIndex *tensors, Decoded *d,
                 char *msg, size_t msg_size) {
   memset(d, 0, sizeof *d);
-  if (!isa_check_encoding(words, msg, msg_size))
-    return false;
   d->op = isa_op_by_opcode(isa_get(words, FLD_OPCODE));
   d->unit = (uint8_t)d->op->unit;
   d->wait = (uint8_t)isa_get(words, FLD_WAIT);
@@ -361,9 +359,11 @@ bool sim_check(const Ebin *bin, const Arch *arch, char *msg, size_t msg_size) {
   tensor_index_build(bin, &tensors);
   bool ok = true;
   for (size_t i = 0; ok && i < bin->instr_count; i++) {
+    const uint32_t *words = bin->code + i * ISA_WORDS;
     Decoded d;
     char why[300];
-    if (!sim_decode(bin->code + i * ISA_WORDS, arch, &tensors, &d, why, sizeof why)) {
+    if (!isa_check_encoding(words, why, sizeof why) ||
+        !sim_decode(words, arch, &tensors, &d, why, sizeof why)) {
       snprintf(msg, msg_size, "instruction %zu: %s", i, why);
       ok = false;
     }

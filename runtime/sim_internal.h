@@ -31,7 +31,10 @@ void tensor_index_free(TensorIndex *ix);
 const EbinTensor *tensor_index_find(const TensorIndex *ix, uint64_t byte);
 
 /* Checks one instruction against the architecture and the binary's tensors
- * and fills d. msg gets the reason (without the instruction index). */
+ * and fills d. msg gets the reason (without the instruction index). The
+ * encoding must be valid (isa_check_encoding): sim_check checks it once, so
+ * the simulator, which decodes each instruction again as it reaches the head
+ * of its queue, does not pay for it on every issue. */
 bool sim_decode(const uint32_t *words, const Arch *arch, const TensorIndex *tensors, Decoded *d,
                 char *msg, size_t msg_size);
 
