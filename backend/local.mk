@@ -22,7 +22,7 @@ libeincaccel_a_SOURCES = \
 # two machines, compile errors, the listing's round trip, double buffering.
 check_PROGRAMS += tests/test_accel
 TESTS += tests/test_accel
-tests_test_accel_SOURCES = tests/test_accel.c
+tests_test_accel_SOURCES = tests/test_accel.c tests/testutil.c tests/testutil.h
 tests_test_accel_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_accel_LDADD = libeincaccel.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a \
 	$(YAML_LIBS) $(CHECK_LIBS) -lm

@@ -17,6 +17,7 @@
 #include "runtime/asm.h"
 #include "runtime/rng.h"
 #include "runtime/sim.h"
+#include "tests/testutil.h"
 
 static const char small_arch[] = "name: tiny\nclock_ghz: 1.0\n"
                                  "matrix:\n  rows: 8\n  cols: 4\n  latency: 32\n"
@@ -244,9 +245,7 @@ END_TEST
 
 /* The listing is einasm text that reassembles to the same binary. */
 START_TEST(listing_reassembles) {
-  char path[4096];
-  const char *srcdir = getenv("SRCDIR");
-  snprintf(path, sizeof path, "%s/examples/mamba1_layer.ein", srcdir ? srcdir : ".");
+  char *path = str_printf("%s/examples/mamba1_layer.ein", test_srcdir());
   Arena arena;
   arena_init(&arena);
   Diag diag;
@@ -274,6 +273,7 @@ START_TEST(listing_reassembles) {
   free(text);
   accel_free(&ap);
   arena_free(&arena);
+  free(path);
 }
 END_TEST
 
