@@ -17,6 +17,17 @@ static void *xcalloc(size_t n, size_t size) {
   return p;
 }
 
+static void shadow_init(Shadow *sh, uint64_t words, const char *name) {
+  sh->writer = xcalloc(words, sizeof(uint32_t));
+  sh->reader = xcalloc(words, sizeof(uint32_t));
+  sh->name = name;
+}
+
+static void shadow_free(Shadow *sh) {
+  free(sh->writer);
+  free(sh->reader);
+}
+
 Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
   Sim *s = xcalloc(1, sizeof *s);
   s->bin = bin;
@@ -52,10 +63,8 @@ Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
     s->dram = xcalloc(s->dram_words, sizeof(float));
     s->buf = xcalloc(s->buf_words, sizeof(float));
     s->done_of = xcalloc(bin->instr_count, sizeof(uint64_t));
-    s->buf_writer = xcalloc(s->buf_words, sizeof(uint32_t));
-    s->buf_reader = xcalloc(s->buf_words, sizeof(uint32_t));
-    s->dram_writer = xcalloc(s->dram_words, sizeof(uint32_t));
-    s->dram_reader = xcalloc(s->dram_words, sizeof(uint32_t));
+    shadow_init(&s->buf_shadow, s->buf_words, "buffer");
+    shadow_init(&s->dram_shadow, s->dram_words, "DRAM");
     for (size_t i = 0; i < bin->tensor_count; i++) {
       const EbinTensor *t = &bin->tensors[i];
       if (t->data)
@@ -78,10 +87,8 @@ void sim_free(Sim *s) {
   free(s->dram);
   free(s->buf);
   free(s->done_of);
-  free(s->buf_writer);
-  free(s->buf_reader);
-  free(s->dram_writer);
-  free(s->dram_reader);
+  shadow_free(&s->buf_shadow);
+  shadow_free(&s->dram_shadow);
   free(s);
 }
 

@@ -16,8 +16,9 @@ typedef struct Ctx {
   uint8_t unit;
 } Ctx;
 
-static void race(Ctx *c, const char *access, const char *space, uint64_t word, uint32_t other,
-                 uint64_t until) {
+/* Reports (once) that this instruction's access to a word conflicts with
+ * instruction `other` of another unit, which uses it until it completes. */
+static void race(Ctx *c, const char *access, const char *space, uint64_t word, uint32_t other) {
   if (c->s->race)
     return;
   const IsaOp *me = c->d->op;
@@ -29,44 +30,45 @@ static void race(Ctx *c, const char *access, const char *space, uint64_t word, u
       "(%s, %s unit) uses it until cycle %llu; a dependency token between %s and %s is missing",
       c->index, me->mnemonic, isa_unit_name(me->unit), access, space, (unsigned long long)word,
       (unsigned long long)c->start, other, them->mnemonic, isa_unit_name(them->unit),
-      (unsigned long long)until, isa_unit_name(them->unit), isa_unit_name(me->unit));
+      (unsigned long long)c->s->done_of[other], isa_unit_name(them->unit), isa_unit_name(me->unit));
   c->s->race = true;
 }
 
+/* Whether `who` (a shadow entry: instruction index + 1, 0 for none) is an
+ * instruction of another unit still in flight when this one starts. */
+static bool in_flight_elsewhere(const Ctx *c, uint32_t who) {
+  return who && c->s->done_of[who - 1] > c->start && c->s->unit_of[who - 1] != c->unit;
+}
+
 /* Shadow bookkeeping for one word. */
-static void note_read(Ctx *c, bool dram, uint64_t w) {
-  Sim *s = c->s;
-  uint32_t *writer = dram ? s->dram_writer : s->buf_writer;
-  uint32_t *reader = dram ? s->dram_reader : s->buf_reader;
-  uint32_t wi = writer[w], ri = reader[w];
-  if (wi && s->done_of[wi - 1] > c->start && s->unit_of[wi - 1] != c->unit)
-    race(c, "reads", dram ? "DRAM" : "buffer", w, wi - 1, s->done_of[wi - 1]);
-  if (!ri || c->done >= s->done_of[ri - 1])
-    reader[w] = c->index + 1;
+static void note_read(Ctx *c, const Shadow *sh, uint64_t w) {
+  uint32_t wi = sh->writer[w], ri = sh->reader[w];
+  if (in_flight_elsewhere(c, wi))
+    race(c, "reads", sh->name, w, wi - 1);
+  if (!ri || c->done >= c->s->done_of[ri - 1])
+    sh->reader[w] = c->index + 1;
 }
 
-static void note_write(Ctx *c, bool dram, uint64_t w) {
-  Sim *s = c->s;
-  uint32_t *writer = dram ? s->dram_writer : s->buf_writer;
-  uint32_t *reader = dram ? s->dram_reader : s->buf_reader;
-  uint32_t wi = writer[w], ri = reader[w];
-  if (wi && s->done_of[wi - 1] > c->start && s->unit_of[wi - 1] != c->unit)
-    race(c, "writes", dram ? "DRAM" : "buffer", w, wi - 1, s->done_of[wi - 1]);
-  if (ri && s->done_of[ri - 1] > c->start && s->unit_of[ri - 1] != c->unit)
-    race(c, "overwrites", dram ? "DRAM" : "buffer", w, ri - 1, s->done_of[ri - 1]);
-  writer[w] = c->index + 1;
+static void note_write(Ctx *c, const Shadow *sh, uint64_t w) {
+  uint32_t wi = sh->writer[w], ri = sh->reader[w];
+  if (in_flight_elsewhere(c, wi))
+    race(c, "writes", sh->name, w, wi - 1);
+  if (in_flight_elsewhere(c, ri))
+    race(c, "overwrites", sh->name, w, ri - 1);
+  sh->writer[w] = c->index + 1;
 }
 
-/* Notes every word of a 2-D box. */
+/* Notes every word of a 2-D box in the buffer. */
 static void note_box(Ctx *c, bool write, uint64_t addr, uint64_t rows, uint64_t rs, uint64_t cols,
                      uint64_t cs) {
+  const Shadow *sh = &c->s->buf_shadow;
   for (uint64_t r = 0; r < rows; r++)
     for (uint64_t k = 0; k < cols; k++) {
       uint64_t w = addr + r * rs + k * cs;
       if (write)
-        note_write(c, false, w);
+        note_write(c, sh, w);
       else
-        note_read(c, false, w);
+        note_read(c, sh, w);
     }
 }
 
@@ -85,6 +87,7 @@ static void exec_dma(Ctx *c, const uint32_t *w, bool load) {
   if (hi1 == 0)
     hi1 = n1;
   uint64_t dram = isa_get(w, FLD_DMA_DRAM) / 4, sram = isa_get(w, FLD_DMA_SRAM);
+  const Shadow *bsh = &s->buf_shadow, *dsh = &s->dram_shadow;
   for (uint64_t i3 = 0; i3 < n3; i3++)
     for (uint64_t i2 = 0; i2 < n2; i2++)
       for (uint64_t i1 = 0; i1 < n1; i1++) {
@@ -95,12 +98,12 @@ static void exec_dma(Ctx *c, const uint32_t *w, bool load) {
           uint64_t dw = valid ? dram + (i0 - lo0) + (i1 - lo1) * ds1 + i2 * ds2 + i3 * ds3 : 0;
           if (load) {
             if (valid)
-              note_read(c, true, dw);
-            note_write(c, false, sw);
+              note_read(c, dsh, dw);
+            note_write(c, bsh, sw);
             s->buf[sw] = valid ? s->dram[dw] : 0.0f;
           } else if (valid) {
-            note_read(c, false, sw);
-            note_write(c, true, dw);
+            note_read(c, bsh, sw);
+            note_write(c, dsh, dw);
             s->dram[dw] = s->buf[sw];
           }
         }

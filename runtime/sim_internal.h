@@ -50,6 +50,14 @@ typedef struct InFlight {
 
 #define INTERLOCK_DEPTH 4
 
+/* Race detection in one address space: per word, the last writer and the
+ * reader that finishes last (instruction index + 1; 0 for none, so that
+ * untouched calloc'ed pages stay unallocated). */
+typedef struct Shadow {
+  uint32_t *writer, *reader;
+  const char *name; /* for messages: "buffer", "DRAM" */
+} Shadow;
+
 struct Sim {
   const Ebin *bin;
   const Arch *arch;
@@ -71,11 +79,9 @@ struct Sim {
   float *dram; /* dram_bytes / 4 words */
   float *buf;  /* buffer words */
   uint64_t dram_words, buf_words;
-  /* Race detection: each instruction's completion cycle, and per word the
-   * last writer and the reader that finishes last (instruction index + 1;
-   * 0 for none, so that untouched calloc'ed pages stay unallocated). */
+  /* Race detection: each instruction's completion cycle, and the shadows. */
   uint64_t *done_of;
-  uint32_t *buf_writer, *buf_reader, *dram_writer, *dram_reader;
+  Shadow buf_shadow, dram_shadow;
   bool race;
   char race_msg[400];
 };
