@@ -124,6 +124,17 @@ static Run run_einc(const char *cwd, const char *const *args) {
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* einc with args in cwd exits with status, writes nothing on standard
+ * output and exactly err on standard error. */
+static void expect_failure(const char *cwd, const char *const *args, int status, const char *err) {
+  Run r = run_einc(cwd, args);
+  ck_assert_msg(r.status == status, "einc %s %s: exit status %d, stderr:\n%s", args[0],
+                args[1] ? args[1] : "", r.status, r.err);
+  ck_assert_str_eq(r.out, "");
+  ck_assert_str_eq(r.err, err);
+  run_free(&r);
+}
+
 static bool starts_with(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }
@@ -278,12 +289,10 @@ START_TEST(test_version) {
 END_TEST
 
 START_TEST(test_no_arguments) {
-  Run r = run_einc(".", ARGS("dump", "--format", "text"));
-  ck_assert_int_eq(r.status, 2);
-  ck_assert_str_eq(r.err, "einc: dump needs a MODEL.ein file\nTry 'einc --help'.\n");
-  run_free(&r);
+  expect_failure(".", ARGS("dump", "--format", "text"), 2,
+                 "einc: dump needs a MODEL.ein file\nTry 'einc --help'.\n");
   const char *const none[] = {NULL};
-  r = run_einc(".", none);
+  Run r = run_einc(".", none);
   ck_assert_int_eq(r.status, 2);
   ck_assert_str_eq(r.out, "");
   ck_assert(starts_with(r.err, "usage: einc"));
@@ -292,20 +301,14 @@ START_TEST(test_no_arguments) {
 END_TEST
 
 START_TEST(test_unknown_command) {
-  Run r = run_einc(".", ARGS("frobnicate", "x.ein"));
-  ck_assert_int_eq(r.status, 2);
-  ck_assert_str_eq(r.out, "");
-  ck_assert_str_eq(r.err, "einc: unknown command 'frobnicate'\nTry 'einc --help'.\n");
-  run_free(&r);
+  expect_failure(".", ARGS("frobnicate", "x.ein"), 2,
+                 "einc: unknown command 'frobnicate'\nTry 'einc --help'.\n");
 }
 END_TEST
 
 START_TEST(test_unknown_option) {
-  Run r = run_einc(test_srcdir(), ARGS("dump", "examples/matmul.ein", "--frob"));
-  ck_assert_int_eq(r.status, 2);
-  ck_assert_str_eq(r.out, "");
-  ck_assert_str_eq(r.err, "einc: unknown option '--frob'\nTry 'einc --help'.\n");
-  run_free(&r);
+  expect_failure(test_srcdir(), ARGS("dump", "examples/matmul.ein", "--frob"), 2,
+                 "einc: unknown option '--frob'\nTry 'einc --help'.\n");
 }
 END_TEST
 
@@ -313,14 +316,10 @@ START_TEST(test_bad_define) {
   static const char *const bad[] = {"L",    "=3",   "L=",    "L=x",
                                     "L=3x", "1L=3", "L-1=3", "L=99999999999999999999"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    Run r = run_einc(test_srcdir(), ARGS("dump", "examples/matmul.ein", "-D", bad[i]));
-    ck_assert_msg(r.status == 2, "-D %s: status %d", bad[i], r.status);
-    ck_assert_str_eq(r.out, "");
     char *want =
         str_printf("einc: bad -D '%s': expected NAME=INTEGER\nTry 'einc --help'.\n", bad[i]);
-    ck_assert_str_eq(r.err, want);
+    expect_failure(test_srcdir(), ARGS("dump", "examples/matmul.ein", "-D", bad[i]), 2, want);
     free(want);
-    run_free(&r);
   }
   Run r = run_einc(test_srcdir(), ARGS("dump", "examples/matmul.ein", "-D"));
   ck_assert_int_eq(r.status, 2);
@@ -342,13 +341,8 @@ START_TEST(test_other_usage_errors) {
       {{"dump", "examples/matmul.ein", "examples/softmax.ein", NULL},
        "einc: unexpected argument 'examples/softmax.ein'\nTry 'einc --help'.\n"},
   };
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    Run r = run_einc(test_srcdir(), cases[i].args);
-    ck_assert_int_eq(r.status, 2);
-    ck_assert_str_eq(r.out, "");
-    ck_assert_str_eq(r.err, cases[i].err);
-    run_free(&r);
-  }
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    expect_failure(test_srcdir(), cases[i].args, 2, cases[i].err);
   Run r = run_einc(test_srcdir(), ARGS("dump", "examples/matmul.ein", "--after", "nope"));
   ck_assert_int_eq(r.status, 2);
   ck_assert_msg(starts_with(r.err, "einc: unknown pass 'nope'; passes: parse"), "%s", r.err);
@@ -381,11 +375,8 @@ START_TEST(test_arch_option) {
   ck_assert_msg(starts_with(r.err, want), "%s", r.err);
   free(want);
   run_free(&r);
-  const char *on_cpu[] = {"run", "m.ein", "--arch", good, NULL};
-  r = run_einc(dir, on_cpu);
-  ck_assert_int_eq(r.status, 2);
-  ck_assert_str_eq(r.err, "einc: --arch applies only to --target accel\nTry 'einc --help'.\n");
-  run_free(&r);
+  expect_failure(dir, ARGS("run", "m.ein", "--arch", good), 2,
+                 "einc: --arch applies only to --target accel\nTry 'einc --help'.\n");
   remove_dir(dir);
   free(dir);
   free(model);
@@ -396,11 +387,8 @@ END_TEST
 
 START_TEST(test_run_missing_model) {
   char *dir = temp_dir();
-  Run r = run_einc(dir, ARGS("run", "x.ein"));
-  ck_assert_int_eq(r.status, 1);
-  ck_assert_str_eq(r.out, "");
-  ck_assert_str_eq(r.err, "x.ein: error: cannot open: No such file or directory\n");
-  run_free(&r);
+  expect_failure(dir, ARGS("run", "x.ein"), 1,
+                 "x.ein: error: cannot open: No such file or directory\n");
   remove_dir(dir);
   free(dir);
 }
@@ -603,25 +591,16 @@ START_TEST(test_accel_usage_errors) {
   };
   char *dir = temp_dir();
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    Run r = run_einc(dir, cases[i].args);
-    ck_assert_msg(r.status == 2, "case %zu: status %d, %s", i, r.status, r.err);
-    ck_assert_str_eq(r.out, "");
     char *want = str_printf("%sTry 'einc --help'.\n", cases[i].err);
-    ck_assert_str_eq(r.err, want);
+    expect_failure(dir, cases[i].args, 2, want);
     free(want);
-    run_free(&r);
   }
   /* compile's own -o rules (no "Try" line, as for --target cpu). */
-  Run r = run_einc(dir, ARGS("compile", "x.ein", "--target", "accel"));
-  ck_assert_int_eq(r.status, 2);
-  ck_assert_str_eq(r.err, "einc: compile needs -o MODEL.ebin\n");
-  run_free(&r);
-  r = run_einc(dir, ARGS("compile", "x.ein", "--target", "accel", "-o", "x.o"));
-  ck_assert_int_eq(r.status, 2);
-  ck_assert_str_eq(r.err,
-                   "einc: --target accel writes an accelerator binary: use -o NAME.ebin, not "
-                   "'x.o'\n");
-  run_free(&r);
+  expect_failure(dir, ARGS("compile", "x.ein", "--target", "accel"), 2,
+                 "einc: compile needs -o MODEL.ebin\n");
+  expect_failure(dir, ARGS("compile", "x.ein", "--target", "accel", "-o", "x.o"), 2,
+                 "einc: --target accel writes an accelerator binary: use -o NAME.ebin, not "
+                 "'x.o'\n");
   ck_assert_int_eq(count_entries(dir), 2);
   remove_dir(dir);
   free(dir);
@@ -639,13 +618,8 @@ START_TEST(test_accel_missing_arch) {
       {"check", model, "--arch", "none.yaml", NULL},
       {"disasm", model, "--arch", "none.yaml", "-o", "m.s", NULL},
   };
-  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-    Run r = run_einc(dir, cmds[i]);
-    ck_assert_int_eq(r.status, 1);
-    ck_assert_str_eq(r.out, "");
-    ck_assert_str_eq(r.err, "einc: none.yaml: cannot open: No such file or directory\n");
-    run_free(&r);
-  }
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+    expect_failure(dir, cmds[i], 1, "einc: none.yaml: cannot open: No such file or directory\n");
   ck_assert_int_eq(count_entries(dir), 2);
   free(model);
   remove_dir(dir);
@@ -700,34 +674,18 @@ START_TEST(test_accel_backend_rejects) {
 END_TEST
 
 START_TEST(test_accel_rejects_bad_model) {
-  /* A model with errors fails as under dump: its messages, exit 1, no file. */
+  /* A model with errors fails as under dump: its messages (the fixture's,
+   * which test_error_fixture holds dump to), exit 1, no file. */
   char *dir = temp_dir();
   char *want_path = str_printf("%s/tests/errors/syntax_error.err", test_srcdir());
   char *want = read_whole_file(want_path, NULL);
   ck_assert_ptr_nonnull(want);
-  Run d = run_einc(test_srcdir(), ARGS("dump", "tests/errors/syntax_error.ein"));
-  const char *const cmds[][7] = {
-      {"compile", "tests/errors/syntax_error.ein", "--target", "accel", "-o", NULL, NULL},
-      {"run", "tests/errors/syntax_error.ein", "--target", "accel", "--outdir", NULL, NULL},
-      {"check", "tests/errors/syntax_error.ein", NULL},
-  };
+  const char *model = "tests/errors/syntax_error.ein";
   char *out = str_printf("%s/m.ebin", dir);
-  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-    const char *args[8];
-    memcpy(args, cmds[i], sizeof cmds[i]);
-    if (i == 0)
-      args[5] = out;
-    if (i == 1)
-      args[5] = dir;
-    Run r = run_einc(test_srcdir(), args);
-    ck_assert_int_eq(r.status, 1);
-    ck_assert_str_eq(r.out, "");
-    ck_assert_str_eq(r.err, d.err);
-    ck_assert_str_eq(r.err, want);
-    run_free(&r);
-  }
+  expect_failure(test_srcdir(), ARGS("compile", model, "--target", "accel", "-o", out), 1, want);
+  expect_failure(test_srcdir(), ARGS("run", model, "--target", "accel", "--outdir", dir), 1, want);
+  expect_failure(test_srcdir(), ARGS("check", model), 1, want);
   ck_assert_int_eq(count_entries(dir), 2);
-  run_free(&d);
   free(out);
   free(want);
   free(want_path);
@@ -849,12 +807,8 @@ START_TEST(test_check_out_of_tolerance) {
   ck_assert_str_eq(strchr(r.out, '\n') + 1, "check: 1 of 1 output out of tolerance\n");
   run_free(&r);
   /* --input is checked as under run. */
-  r = run_einc(test_srcdir(), ARGS("check", "examples/matmul.ein", "--input", "nope=x.npy"));
-  ck_assert_int_eq(r.status, 1);
-  ck_assert_str_eq(r.out, "");
-  ck_assert_str_eq(r.err,
-                   "einc: --input nope=x.npy: examples/matmul.ein has no input or param 'nope'\n");
-  run_free(&r);
+  expect_failure(test_srcdir(), ARGS("check", "examples/matmul.ein", "--input", "nope=x.npy"), 1,
+                 "einc: --input nope=x.npy: examples/matmul.ein has no input or param 'nope'\n");
 }
 END_TEST
 
