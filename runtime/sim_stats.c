@@ -1,8 +1,6 @@
 /* The timing model's figures: JSON for scripts, a summary for people. */
 #include "runtime/sim.h"
 
-static const char *unit_json_names[UNIT_COUNT] = {"load", "store", "matrix", "vector", "scan"};
-
 void sim_stats_json(const SimStats *st, const Arch *arch, FILE *f) {
   fprintf(f, "{\n");
   fprintf(f, "  \"arch\": \"%s\",\n", arch->name);
@@ -27,11 +25,11 @@ void sim_stats_json(const SimStats *st, const Arch *arch, FILE *f) {
           st->energy_special_pj, st->energy_scan_pj);
   fprintf(f, "  \"units\": {");
   for (int u = 0; u < UNIT_COUNT; u++)
-    fprintf(f, "%s\"%s\": %llu", u ? ", " : "", unit_json_names[u],
+    fprintf(f, "%s\"%s\": %llu", u ? ", " : "", isa_unit_long_name((IsaUnit)u),
             (unsigned long long)st->unit[u].busy);
   fprintf(f, "},\n  \"unit_instructions\": {");
   for (int u = 0; u < UNIT_COUNT; u++)
-    fprintf(f, "%s\"%s\": %llu", u ? ", " : "", unit_json_names[u],
+    fprintf(f, "%s\"%s\": %llu", u ? ", " : "", isa_unit_long_name((IsaUnit)u),
             (unsigned long long)st->unit[u].instrs);
   fprintf(f, "}\n}\n");
 }
@@ -57,8 +55,9 @@ void sim_stats_summary(const SimStats *st, const Arch *arch, FILE *f) {
           (unsigned long long)st->scan_steps);
   fprintf(f, "  busy:");
   for (int u = 0; u < UNIT_COUNT; u++)
-    fprintf(f, " %s %llu (%.1f%%)%s", unit_json_names[u], (unsigned long long)st->unit[u].busy,
-            pct(st->unit[u].busy, st->cycles), u + 1 < UNIT_COUNT ? "," : "\n");
+    fprintf(f, " %s %llu (%.1f%%)%s", isa_unit_long_name((IsaUnit)u),
+            (unsigned long long)st->unit[u].busy, pct(st->unit[u].busy, st->cycles),
+            u + 1 < UNIT_COUNT ? "," : "\n");
   fprintf(f,
           "  energy: %.1f nJ (DRAM %.1f%%, buffer %.1f%%, MAC %.1f%%, vector %.1f%%, special "
           "%.1f%%, scan %.1f%%)\n",
