@@ -226,9 +226,7 @@ void isa_set(uint32_t *words, IsaFieldId id, uint32_t value) {
   words[f->word] = (words[f->word] & ~(mask << f->shift)) | ((value & mask) << f->shift);
 }
 
-/* Whether an instruction of this kind reads or writes the field at all;
- * unused fields must be zero. */
-static bool field_used(const IsaOp *op, IsaFieldId id) {
+bool isa_op_uses_field(const IsaOp *op, IsaFieldId id) {
   switch (id) {
   case FLD_V_IMMF:
     return op->kind == K_BINARY;
@@ -255,8 +253,6 @@ static bool field_used(const IsaOp *op, IsaFieldId id) {
   }
 }
 
-bool isa_op_uses_field(const IsaOp *op, IsaFieldId id) { return field_used(op, id); }
-
 bool isa_check_encoding(const uint32_t *words, char *msg, size_t msg_size) {
   unsigned opcode = isa_get(words, FLD_OPCODE);
   const IsaOp *op = isa_op_by_opcode(opcode);
@@ -268,7 +264,7 @@ bool isa_check_encoding(const uint32_t *words, char *msg, size_t msg_size) {
   size_t n;
   const IsaFieldId *ids = isa_format_fields(op->format, &n);
   for (size_t i = 0; i < n; i++) {
-    if (!field_used(op, ids[i])) {
+    if (!isa_op_uses_field(op, ids[i])) {
       if (isa_get(words, ids[i]) != 0) {
         snprintf(msg, msg_size, "%s: field '%s' is not used by this opcode and must be 0",
                  op->mnemonic, fields[ids[i]].name);
