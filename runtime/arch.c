@@ -71,6 +71,12 @@ static const Param params[] = {
 static uint64_t *int_slot(Arch *a, const Param *p) { return (uint64_t *)((char *)a + p->offset); }
 static double *float_slot(Arch *a, const Param *p) { return (double *)((char *)a + p->offset); }
 
+/* "section.key", or "key" at the top level, in buf. */
+static const char *param_key(const Param *p, char *buf, size_t size) {
+  snprintf(buf, size, "%s%s%s", p->section ? p->section : "", p->section ? "." : "", p->key);
+  return buf;
+}
+
 void arch_default(Arch *a) {
   memset(a, 0, sizeof *a);
   snprintf(a->name, sizeof a->name, "einc-default");
@@ -118,8 +124,7 @@ void arch_print_table(const Arch *a, void *file) {
   for (size_t i = 0; i < N_PARAMS; i++) {
     const Param *p = &params[i];
     char key[64];
-    snprintf(key, sizeof key, "%s%s%s", p->section ? p->section : "", p->section ? "." : "",
-             p->key);
+    param_key(p, key, sizeof key);
     if (p->type == P_INT)
       fprintf(f, "| `%s` | integer | %.0f..%.0f | %llu | %s | %s |\n", key, p->min, p->max,
               (unsigned long long)*int_slot(&copy, p), p->unit, p->doc);
@@ -196,8 +201,7 @@ static bool set_value(Reader *r, Arch *a, const Param *p, const yaml_event_t *ev
   size_t line = ev->start_mark.line + 1;
   const char *text = (const char *)ev->data.scalar.value;
   char full[80];
-  snprintf(full, sizeof full, "%s%s%s", p->section ? p->section : "", p->section ? "." : "",
-           p->key);
+  param_key(p, full, sizeof full);
   if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || text[0] == '\0')
     return fail(r, line, "'%s' must be %s, not a string", full,
                 p->type == P_INT ? "an integer" : "a number");
@@ -279,16 +283,15 @@ static bool read_mapping(Reader *r, Arch *a, const char *section) {
       }
     } else {
       const Param *p = find_param(section, name);
+      char full[80];
       if (!p)
         ok =
             fail(r, line, "unknown key '%s%s%s'", section ? section : "", section ? "." : "", name);
-      else if (r->seen[p - params] && p->section)
-        ok = fail(r, line, "duplicate key '%s.%s'", section, name);
       else if (r->seen[p - params])
-        ok = fail(r, line, "duplicate key '%s'", name);
+        ok = fail(r, line, "duplicate key '%s'", param_key(p, full, sizeof full));
       else if (val.type != YAML_SCALAR_EVENT)
-        ok = fail(r, line, "'%s%s%s' must be a scalar, found %s", section ? section : "",
-                  section ? "." : "", name, event_what(val.type));
+        ok = fail(r, line, "'%s' must be a scalar, found %s", param_key(p, full, sizeof full),
+                  event_what(val.type));
       else {
         ok = set_value(r, a, p, &val);
         r->seen[p - params] = true;
@@ -352,8 +355,8 @@ bool arch_parse(Arch *a, const char *name, const char *text, size_t len, char *m
       if (params[i].section && params[k].section && r.seen_section[k] &&
           strcmp(params[k].section, params[i].section) == 0)
         line = r.section_line[k];
-    ok = fail(&r, line, "missing key '%s%s%s'", params[i].section ? params[i].section : "",
-              params[i].section ? "." : "", params[i].key);
+    char full[80];
+    ok = fail(&r, line, "missing key '%s'", param_key(&params[i], full, sizeof full));
   }
   if (ok && a->buf_bytes % (a->buf_banks * 4) != 0)
     ok = fail(&r, end_line, "buffer.bytes (%llu) must be a multiple of 4 * buffer.banks",
