@@ -37,7 +37,7 @@ static int ncases;
 
 static void load_cases(void) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/tests/golden/cases.txt", env_or("SRCDIR", "."));
+  snprintf(path, sizeof path, "%s/tests/golden/cases.txt", test_srcdir());
   FILE *f = fopen(path, "r");
   if (!f) {
     fprintf(stderr, "cannot read %s\n", path);
@@ -53,7 +53,7 @@ static void load_cases(void) {
   fclose(f);
 }
 
-/* Runs a shell command; returns its exit status, stderr kept in err_path. */
+/* Runs a shell command; returns its exit status (-1 if it did not exit). */
 static int run(const char *cmd) {
   int st = system(cmd);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -95,7 +95,7 @@ static void compare(const char *case_name, const char *expected_path, const char
 
 /* Runs case c with `einc run ... EXTRA` and compares every output. */
 static void run_case(const Case *c, const char *extra) {
-  const char *src = env_or("SRCDIR", ".");
+  const char *src = test_srcdir();
   char in_dir[4096], out_dir[4096];
   snprintf(in_dir, sizeof in_dir, "%s/tests/golden/%s/in", src, c->name);
   snprintf(out_dir, sizeof out_dir, "%s/tests/golden/%s/out", src, c->name);
@@ -139,15 +139,14 @@ END_TEST
 
 START_TEST(golden_accel_small) {
   char extra[4200];
-  snprintf(extra, sizeof extra, "--target accel --arch '%s/arch/small.yaml'",
-           env_or("SRCDIR", "."));
+  snprintf(extra, sizeof extra, "--target accel --arch '%s/arch/small.yaml'", test_srcdir());
   run_case(&cases[_i], extra);
 }
 END_TEST
 
 /* einc run with one input replaced; returns the exit status, stderr in *err. */
 static int run_matmul_with(const char *input_arg, char **err) {
-  const char *src = env_or("SRCDIR", ".");
+  const char *src = test_srcdir();
   char *tmp = make_tmpdir();
   char cmd[16384];
   snprintf(cmd, sizeof cmd,
@@ -156,13 +155,8 @@ static int run_matmul_with(const char *input_arg, char **err) {
   int status = run(cmd);
   char path[4200];
   snprintf(path, sizeof path, "%s/stderr", tmp);
-  FILE *f = fopen(path, "r");
-  *err = calloc(1, 4096);
-  if (f) {
-    size_t got = fread(*err, 1, 4095, f);
-    (*err)[got] = '\0';
-    fclose(f);
-  }
+  *err = read_whole_file(path, NULL);
+  ck_assert_msg(*err != NULL, "cannot read %s", path);
   /* Nothing may be left behind by a rejected run. */
   snprintf(path, sizeof path, "%s/C.npy", tmp);
   if (status != 0)
@@ -184,7 +178,7 @@ static char *write_temp_file(const void *data, size_t n) {
 START_TEST(rejects_shape_mismatch) {
   /* B is declared [48, 32]; give it A's [64, 48]. */
   char arg[4300], *err;
-  snprintf(arg, sizeof arg, "--input B=%s/tests/golden/matmul/in/A.npy", env_or("SRCDIR", "."));
+  snprintf(arg, sizeof arg, "--input B=%s/tests/golden/matmul/in/A.npy", test_srcdir());
   ck_assert_int_eq(run_matmul_with(arg, &err), 1);
   char want[4400];
   snprintf(want, sizeof want,
@@ -246,7 +240,7 @@ START_TEST(rejects_unknown_input_and_missing_file) {
   ck_assert_int_eq(run_matmul_with("--input nope=x.npy", &err), 1);
   snprintf(expected, sizeof expected,
            "einc: --input nope=x.npy: %s/examples/matmul.ein has no input or param 'nope'\n",
-           env_or("SRCDIR", "."));
+           test_srcdir());
   ck_assert_str_eq(err, expected);
   free(err);
   /* The last --outdir wins: an output that cannot be written is one message. */
@@ -262,7 +256,7 @@ END_TEST
 
 START_TEST(seeded_inputs_are_deterministic) {
   /* Same seed, same outputs; another seed, other outputs. */
-  const char *src = env_or("SRCDIR", ".");
+  const char *src = test_srcdir();
   char *dirs[3];
   const char *seeds[3] = {"7", "7", "8"};
   for (int i = 0; i < 3; i++) {
@@ -320,7 +314,7 @@ START_TEST(compiled_object_links_into_c) {
   char cmd[16384], path[4200];
   snprintf(cmd, sizeof cmd,
            "'%s' compile '%s/examples/matmul.ein' --target cpu --name mm -o '%s/mm.o'",
-           env_or("EINC", "./einc"), env_or("SRCDIR", "."), tmp);
+           env_or("EINC", "./einc"), test_srcdir(), tmp);
   ck_assert_int_eq(run(cmd), 0);
   snprintf(path, sizeof path, "%s/main.c", tmp);
   FILE *f = fopen(path, "w");
@@ -331,15 +325,12 @@ START_TEST(compiled_object_links_into_c) {
            "cd '%s' && cc -std=c11 -O1 -o main main.c mm.o -lm -lmvec && ./main > result.txt", tmp);
   ck_assert_int_eq(run(cmd), 0);
   snprintf(path, sizeof path, "%s/mm.h", tmp);
-  FILE *h = fopen(path, "r");
-  ck_assert_ptr_nonnull(h);
-  char text[8192];
-  size_t got = fread(text, 1, sizeof text - 1, h);
-  text[got] = '\0';
-  fclose(h);
+  char *text = read_whole_file(path, NULL);
+  ck_assert_msg(text != NULL, "cannot read %s", path);
   ck_assert_ptr_nonnull(
       strstr(text, "void mm(const float *A, const float *B, float *C, void *workspace);"));
   ck_assert_ptr_nonnull(strstr(text, "void mm_run(float **tensors);"));
+  free(text);
   remove_tmpdir(tmp);
   free(tmp);
 }
@@ -353,13 +344,13 @@ START_TEST(compile_writes_ll_and_s) {
            "grep -q '^define void @softmax_run(ptr' '%s/sm.ll' && "
            "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.s' && "
            "grep -q 'softmax_run:' '%s/sm.s' && test -f '%s/sm.h'",
-           env_or("EINC", "./einc"), env_or("SRCDIR", "."), tmp, tmp, env_or("EINC", "./einc"),
-           env_or("SRCDIR", "."), tmp, tmp, tmp);
+           env_or("EINC", "./einc"), test_srcdir(), tmp, tmp, env_or("EINC", "./einc"),
+           test_srcdir(), tmp, tmp, tmp);
   ck_assert_int_eq(run(cmd), 0);
   /* An unknown suffix is a usage error, and nothing is written. */
   snprintf(cmd, sizeof cmd,
            "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.exe' 2>/dev/null",
-           env_or("EINC", "./einc"), env_or("SRCDIR", "."), tmp);
+           env_or("EINC", "./einc"), test_srcdir(), tmp);
   ck_assert_int_eq(run(cmd), 2);
   remove_tmpdir(tmp);
   free(tmp);
