@@ -190,11 +190,13 @@ static const Param *find_param(const char *section, const char *key) {
   return NULL;
 }
 
-static bool is_section(const char *key) {
+/* The index of a section's first parameter, which stands for the section in
+ * Reader; -1 when no section has that name. */
+static int section_index(const char *name) {
   for (size_t i = 0; i < N_PARAMS; i++)
-    if (params[i].section && strcmp(params[i].section, key) == 0)
-      return true;
-  return false;
+    if (params[i].section && strcmp(params[i].section, name) == 0)
+      return (int)i;
+  return -1;
 }
 
 static bool set_value(Reader *r, Arch *a, const Param *p, const yaml_event_t *ev) {
@@ -254,18 +256,15 @@ static bool read_mapping(Reader *r, Arch *a, const char *section) {
     if (!next_event(r, &val))
       return false;
     bool ok = true;
-    if (!section && is_section(name)) {
-      const Param *first = NULL;
-      for (size_t i = 0; i < N_PARAMS && !first; i++)
-        if (params[i].section && strcmp(params[i].section, name) == 0)
-          first = &params[i];
-      if (r->seen_section[first - params])
+    int sec = section ? -1 : section_index(name);
+    if (sec >= 0) {
+      if (r->seen_section[sec])
         ok = fail(r, line, "duplicate section '%s'", name);
       else if (val.type != YAML_MAPPING_START_EVENT)
         ok = fail(r, line, "'%s' must be a mapping of keys, found %s", name, event_what(val.type));
       else {
-        r->seen_section[first - params] = true;
-        r->section_line[first - params] = line;
+        r->seen_section[sec] = true;
+        r->section_line[sec] = line;
         ok = read_mapping(r, a, name);
       }
     } else if (!section && strcmp(name, "name") == 0) {
@@ -350,11 +349,8 @@ bool arch_parse(Arch *a, const char *name, const char *text, size_t len, char *m
     if (r.seen[i])
       continue;
     /* Point at the section that lacks the key, else at the end. */
-    size_t line = end_line;
-    for (size_t k = 0; k < N_PARAMS; k++)
-      if (params[i].section && params[k].section && r.seen_section[k] &&
-          strcmp(params[k].section, params[i].section) == 0)
-        line = r.section_line[k];
+    int sec = params[i].section ? section_index(params[i].section) : -1;
+    size_t line = sec >= 0 && r.seen_section[sec] ? r.section_line[sec] : end_line;
     char full[80];
     ok = fail(&r, line, "missing key '%s'", param_key(&params[i], full, sizeof full));
   }
