@@ -2,6 +2,7 @@
  * parser, checked against one table of parameters. */
 #include "runtime/arch.h"
 #include "runtime/infile.h"
+#include "runtime/rng.h"
 
 #include <errno.h>
 #include <math.h>
@@ -91,16 +92,8 @@ void arch_default(Arch *a) {
 uint64_t arch_buffer_words(const Arch *a) { return a->buf_bytes / 4; }
 uint64_t arch_bank_words(const Arch *a) { return a->buf_bytes / 4 / a->buf_banks; }
 
-static uint64_t fnv1a(uint64_t h, const char *s) {
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 uint64_t arch_hash(const Arch *a) {
-  uint64_t h = 0xcbf29ce484222325ULL;
+  uint64_t h = RNG_FNV1A_BASIS;
   char buf[128];
   Arch copy = *a;
   for (size_t i = 0; i < N_PARAMS; i++) {
@@ -111,7 +104,7 @@ uint64_t arch_hash(const Arch *a) {
     else
       snprintf(buf, sizeof buf, "%s.%s=%.17g;", p->section ? p->section : "", p->key,
                *float_slot(&copy, p));
-    h = fnv1a(h, buf);
+    h = rng_fnv1a(h, buf);
   }
   return h;
 }

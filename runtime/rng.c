@@ -1,14 +1,15 @@
 /* splitmix64 streams keyed by seed and tensor name (see rng.h). */
 #include "runtime/rng.h"
 
-uint64_t rng_name_hash(const char *name) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+uint64_t rng_fnv1a(uint64_t h, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     h ^= *p;
     h *= 0x100000001b3ULL;
   }
   return h;
 }
+
+uint64_t rng_name_hash(const char *name) { return rng_fnv1a(RNG_FNV1A_BASIS, name); }
 
 void rng_fill(float *out, size_t n, uint64_t seed, const char *name) {
   uint64_t state = seed ^ rng_name_hash(name);

@@ -16,6 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* FNV-1a (64-bit) continued over a string's bytes from hash h; chaining
+ * calls hashes the concatenation. arch_hash uses it too. */
+#define RNG_FNV1A_BASIS 0xcbf29ce484222325ULL
+uint64_t rng_fnv1a(uint64_t h, const char *s);
+/* rng_fnv1a(RNG_FNV1A_BASIS, name). */
 uint64_t rng_name_hash(const char *name);
 /* Fills n floats with the tensor's values for this seed. */
 void rng_fill(float *out, size_t n, uint64_t seed, const char *name);
