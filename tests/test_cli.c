@@ -27,17 +27,12 @@
 #include "runtime/npy.h"
 #include "tests/testutil.h"
 
-static const char *einc_path(void) {
-  const char *p = getenv("EINC");
-  return p && *p ? p : "./einc";
-}
-
 /* $VAR, else the program `name` in einc's directory (malloc'ed). */
 static char *tool_path(const char *var, const char *name) {
   const char *p = getenv(var);
   if (p && *p)
     return strdup(p);
-  const char *einc = einc_path();
+  const char *einc = test_einc();
   const char *slash = strrchr(einc, '/');
   int dir = slash ? (int)(slash - einc) : 1;
   return str_printf("%.*s/%s", dir, slash ? einc : ".", name);
@@ -119,7 +114,7 @@ static Run run_program(const char *program, const char *cwd, const char *const *
 }
 
 static Run run_einc(const char *cwd, const char *const *args) {
-  return run_program(einc_path(), cwd, args);
+  return run_program(test_einc(), cwd, args);
 }
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})

@@ -92,3 +92,8 @@ int count_char(const char *s, char c) {
     n += *s == c;
   return n;
 }
+
+const char *test_einc(void) {
+  const char *p = getenv("EINC");
+  return p && *p ? p : "./einc";
+}

@@ -29,4 +29,7 @@ void free_names(char **names);
 /* How many times c occurs in s. */
 int count_char(const char *s, char c);
 
+/* $EINC, the einc binary (set by make check), else "./einc". */
+const char *test_einc(void);
+
 #endif

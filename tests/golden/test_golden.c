@@ -22,11 +22,6 @@
 #define RTOL 1e-4
 #define ATOL 1e-5
 
-static const char *env_or(const char *name, const char *fallback) {
-  const char *v = getenv(name);
-  return v && *v ? v : fallback;
-}
-
 typedef struct Case {
   char name[64];
   char model[256];
@@ -105,8 +100,8 @@ static void run_case(const Case *c, const char *extra) {
   ck_assert_int_gt(n, 0);
   size_t cap = 8192 + (size_t)n * 4300;
   char *cmd = malloc(cap);
-  int len = snprintf(cmd, cap, "'%s' run '%s/%s' %s --outdir '%s'", env_or("EINC", "./einc"), src,
-                     c->model, extra, tmp);
+  int len = snprintf(cmd, cap, "'%s' run '%s/%s' %s --outdir '%s'", test_einc(), src, c->model,
+                     extra, tmp);
   for (int i = 0; i < n; i++) {
     inputs[i][strlen(inputs[i]) - 4] = '\0'; /* the tensor's name */
     len += snprintf(cmd + len, cap - (size_t)len, " --input '%s=%s/%s.npy'", inputs[i], in_dir,
@@ -151,7 +146,7 @@ static int run_matmul_with(const char *input_arg, char **err) {
   char cmd[16384];
   snprintf(cmd, sizeof cmd,
            "'%s' run '%s/examples/matmul.ein' --outdir '%s' %s 2>'%s/stderr' >/dev/null",
-           env_or("EINC", "./einc"), src, tmp, input_arg, tmp);
+           test_einc(), src, tmp, input_arg, tmp);
   int status = run(cmd);
   char path[4200];
   snprintf(path, sizeof path, "%s/stderr", tmp);
@@ -263,8 +258,8 @@ START_TEST(seeded_inputs_are_deterministic) {
     dirs[i] = make_tmpdir();
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
-             "'%s' run '%s/examples/softmax.ein' --seed %s --outdir '%s' 2>/dev/null",
-             env_or("EINC", "./einc"), src, seeds[i], dirs[i]);
+             "'%s' run '%s/examples/softmax.ein' --seed %s --outdir '%s' 2>/dev/null", test_einc(),
+             src, seeds[i], dirs[i]);
     ck_assert_int_eq(run(cmd), 0);
   }
   NpyArray a[3];
@@ -313,8 +308,8 @@ START_TEST(compiled_object_links_into_c) {
   char *tmp = make_tmpdir();
   char cmd[16384], path[4200];
   snprintf(cmd, sizeof cmd,
-           "'%s' compile '%s/examples/matmul.ein' --target cpu --name mm -o '%s/mm.o'",
-           env_or("EINC", "./einc"), test_srcdir(), tmp);
+           "'%s' compile '%s/examples/matmul.ein' --target cpu --name mm -o '%s/mm.o'", test_einc(),
+           test_srcdir(), tmp);
   ck_assert_int_eq(run(cmd), 0);
   snprintf(path, sizeof path, "%s/main.c", tmp);
   FILE *f = fopen(path, "w");
@@ -344,13 +339,12 @@ START_TEST(compile_writes_ll_and_s) {
            "grep -q '^define void @softmax_run(ptr' '%s/sm.ll' && "
            "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.s' && "
            "grep -q 'softmax_run:' '%s/sm.s' && test -f '%s/sm.h'",
-           env_or("EINC", "./einc"), test_srcdir(), tmp, tmp, env_or("EINC", "./einc"),
-           test_srcdir(), tmp, tmp, tmp);
+           test_einc(), test_srcdir(), tmp, tmp, test_einc(), test_srcdir(), tmp, tmp, tmp);
   ck_assert_int_eq(run(cmd), 0);
   /* An unknown suffix is a usage error, and nothing is written. */
   snprintf(cmd, sizeof cmd,
            "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.exe' 2>/dev/null",
-           env_or("EINC", "./einc"), test_srcdir(), tmp);
+           test_einc(), test_srcdir(), tmp);
   ck_assert_int_eq(run(cmd), 2);
   remove_tmpdir(tmp);
   free(tmp);
