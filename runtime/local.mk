@@ -42,14 +42,16 @@ tests_test_sim_npy_LDADD = $(SIMTEST_LIBS)
 
 check_PROGRAMS += tests/test_sim_arch
 TESTS += tests/test_sim_arch
-tests_test_sim_arch_SOURCES = tests/test_sim_arch.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_sim_arch_SOURCES = tests/test_sim_arch.c tests/sim/simtest.c tests/sim/simtest.h \
+	tests/testutil.c tests/testutil.h
 tests_test_sim_arch_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_sim_arch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_sim_arch_LDADD = $(SIMTEST_LIBS)
 
 check_PROGRAMS += tests/test_ebin
 TESTS += tests/test_ebin
-tests_test_ebin_SOURCES = tests/test_ebin.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_ebin_SOURCES = tests/test_ebin.c tests/sim/simtest.c tests/sim/simtest.h \
+	tests/testutil.c tests/testutil.h
 tests_test_ebin_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_ebin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_ebin_LDADD = $(SIMTEST_LIBS)

@@ -10,6 +10,7 @@
 #include "runtime/isa.h"
 #include "runtime/sim.h"
 #include "tests/sim/simtest.h"
+#include "tests/testutil.h"
 
 START_TEST(opcode_table_is_consistent) {
   size_t n;
@@ -46,13 +47,8 @@ START_TEST(opcode_table_is_consistent) {
 END_TEST
 
 START_TEST(manual_lists_every_opcode) {
-  char *text = NULL;
-  FILE *f = fopen(simtest_path("docs/isa.md"), "rb");
-  ck_assert_msg(f != NULL, "docs/isa.md missing");
-  text = calloc(1, 1 << 20);
-  size_t len = fread(text, 1, (1 << 20) - 1, f);
-  fclose(f);
-  text[len] = '\0';
+  char *text = read_whole_file(simtest_path("docs/isa.md"), NULL);
+  ck_assert_msg(text != NULL, "docs/isa.md missing");
   size_t n;
   const IsaOp *ops = isa_ops(&n);
   for (size_t i = 0; i < n; i++) {

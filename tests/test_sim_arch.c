@@ -7,15 +7,13 @@
 
 #include "runtime/arch.h"
 #include "tests/sim/simtest.h"
+#include "tests/testutil.h"
 
-static char *read_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  ck_assert_msg(f != NULL, "cannot open %s", path);
-  static char buf[16384];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  return buf;
+/* arch/default.yaml, whole (malloc'ed): the text the edits start from. */
+static char *default_text(void) {
+  char *text = read_whole_file(simtest_path("arch/default.yaml"), NULL);
+  ck_assert_msg(text != NULL, "cannot read arch/default.yaml");
+  return text;
 }
 
 START_TEST(default_file_is_builtin) {
@@ -38,26 +36,28 @@ END_TEST
 /* Replaces the first occurrence of `from` in the default file by `to`, parses
  * it, and checks the error message. */
 static void expect_error(const char *from, const char *to, const char *want) {
-  const char *text = read_text(simtest_path("arch/default.yaml"));
+  char *text = default_text();
   const char *at = strstr(text, from);
   ck_assert_msg(at != NULL, "'%s' not in the default file", from);
-  char edited[20000];
-  snprintf(edited, sizeof edited, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+  char *edited = str_printf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
   Arch a;
   char msg[400];
   ck_assert_msg(!arch_parse(&a, "a.yaml", edited, strlen(edited), msg, sizeof msg),
                 "accepted %s -> %s", from, to);
   ck_assert_msg(strstr(msg, want), "message '%s' lacks '%s'", msg, want);
+  free(edited);
+  free(text);
 }
 
 /* The line (1-based) on which `needle` appears in the default file. */
 static int line_of(const char *needle) {
-  const char *text = read_text(simtest_path("arch/default.yaml"));
+  char *text = default_text();
   const char *at = strstr(text, needle);
   ck_assert_ptr_nonnull(at);
   int line = 1;
   for (const char *p = text; p < at; p++)
     line += *p == '\n';
+  free(text);
   return line;
 }
 
@@ -110,11 +110,12 @@ START_TEST(whole_file_errors) {
   ck_assert(!arch_load(&a, "/nonexistent.yaml", msg, sizeof msg));
   ck_assert(strstr(msg, "cannot open"));
   /* A duplicate section. */
-  const char *text = read_text(simtest_path("arch/default.yaml"));
-  char twice[20000];
-  snprintf(twice, sizeof twice, "%s\ntokens:\n  depth: 4\n", text);
+  char *text = default_text();
+  char *twice = str_printf("%s\ntokens:\n  depth: 4\n", text);
   ck_assert(!arch_parse(&a, "e.yaml", twice, strlen(twice), msg, sizeof msg));
   ck_assert_msg(strstr(msg, "duplicate section 'tokens'"), "%s", msg);
+  free(twice);
+  free(text);
 }
 END_TEST
 
