@@ -346,6 +346,10 @@ START_TEST(compile_writes_ll_and_s) {
            "'%s' compile '%s/examples/softmax.ein' --target cpu -o '%s/sm.exe' 2>/dev/null",
            test_einc(), test_srcdir(), tmp);
   ck_assert_int_eq(run(cmd), 2);
+  int n;
+  char **names = list_files(tmp, "", &n);
+  ck_assert_int_eq(n, 5); /* ".", "..", sm.ll, sm.s and sm.h only */
+  free_names(names);
   remove_tmpdir(tmp);
   free(tmp);
 }
