@@ -206,6 +206,73 @@ static void deadlock_message(Sim *s, char *msg, size_t msg_size) {
   }
 }
 
+/* Issues the head of queue u (decoded as d) at `start`: pops its tokens, books
+ * the unit and the DRAM bus, and returns the cycle its results complete. */
+static uint64_t issue(Sim *s, int u, const Decoded *d, uint64_t start) {
+  for (int w = 0; w < UNIT_COUNT; w++) {
+    if (!(d->wait >> w & 1))
+      continue;
+    TokenChannel *c = &s->ch[w][u];
+    c->head = (c->head + 1) % s->arch->token_depth;
+    c->count--;
+    c->last_pop = start;
+  }
+  uint64_t done;
+  if (d->op->format == FMT_DMA && d->dram_bytes > 0) {
+    uint64_t bus = max_u64(start, s->dram_free);
+    s->dram_free = bus + d->busy;
+    s->free_at[u] = bus + d->busy;
+    done = bus + d->busy + d->latency;
+  } else {
+    s->free_at[u] = start + d->busy;
+    done = start + d->busy + d->latency;
+    if (d->op->format == FMT_SCAN)
+      s->free_at[u] = done;
+  }
+  /* In-order completion: a short instruction after a long one on the same
+   * unit completes with it, so a token means "this and everything before". */
+  if (done < s->last_done[u])
+    done = s->last_done[u];
+  s->last_done[u] = done;
+  InFlight *f = &s->recent[u][s->recent_next[u]];
+  s->recent_next[u] = (s->recent_next[u] + 1) % INTERLOCK_DEPTH;
+  f->lo = d->wr_lo;
+  f->hi = d->wr_hi;
+  f->done = done;
+  return done;
+}
+
+/* Adds one issued instruction's figures. */
+static void count(SimStats *st, int u, const Decoded *d, uint64_t done) {
+  st->instrs++;
+  st->unit[u].instrs++;
+  st->unit[u].busy += d->busy;
+  if (d->op->kind == K_LOAD)
+    st->dram_read_bytes += d->dram_bytes;
+  if (d->op->kind == K_STORE)
+    st->dram_write_bytes += d->dram_bytes;
+  st->buffer_bytes += d->buf_rd_bytes + d->buf_wr_bytes;
+  st->macs += d->macs;
+  st->vector_elems += d->vec_elems;
+  st->special_elems += d->special_elems;
+  st->scan_steps += d->scan_steps;
+  if (d->wr_lo <= d->wr_hi && (d->wr_hi + 1) * 4 > st->peak_sram_bytes)
+    st->peak_sram_bytes = (d->wr_hi + 1) * 4;
+  if (done > st->cycles)
+    st->cycles = done;
+}
+
+static void add_energy(SimStats *st, const Arch *arch) {
+  st->energy_dram_pj = (double)(st->dram_read_bytes + st->dram_write_bytes) * arch->e_dram_byte;
+  st->energy_buffer_pj = (double)st->buffer_bytes * arch->e_buf_byte;
+  st->energy_mac_pj = (double)st->macs * arch->e_mac;
+  st->energy_vector_pj = (double)st->vector_elems * arch->e_vec_op;
+  st->energy_special_pj = (double)st->special_elems * arch->e_special;
+  st->energy_scan_pj = (double)st->scan_steps * arch->e_scan_step;
+  st->energy_pj = st->energy_dram_pj + st->energy_buffer_pj + st->energy_mac_pj +
+                  st->energy_vector_pj + st->energy_special_pj + st->energy_scan_pj;
+}
+
 bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
   memset(st, 0, sizeof *st);
   const Arch *arch = s->arch;
@@ -234,36 +301,7 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
     uint32_t index = s->queue[u][s->head[u]++];
     s->head_ready[u] = false;
     s->blocked_full[u] = false;
-    for (int w = 0; w < UNIT_COUNT; w++) {
-      if (!(d->wait >> w & 1))
-        continue;
-      TokenChannel *c = &s->ch[w][u];
-      c->head = (c->head + 1) % arch->token_depth;
-      c->count--;
-      c->last_pop = start;
-    }
-    uint64_t done;
-    if (d->op->format == FMT_DMA && d->dram_bytes > 0) {
-      uint64_t bus = max_u64(start, s->dram_free);
-      s->dram_free = bus + d->busy;
-      s->free_at[u] = bus + d->busy;
-      done = bus + d->busy + d->latency;
-    } else {
-      s->free_at[u] = start + d->busy;
-      done = start + d->busy + d->latency;
-      if (d->op->format == FMT_SCAN)
-        s->free_at[u] = done;
-    }
-    /* In-order completion: a short instruction after a long one on the same
-     * unit completes with it, so a token means "this and everything before". */
-    if (done < s->last_done[u])
-      done = s->last_done[u];
-    s->last_done[u] = done;
-    InFlight *f = &s->recent[u][s->recent_next[u]];
-    s->recent_next[u] = (s->recent_next[u] + 1) % INTERLOCK_DEPTH;
-    f->lo = d->wr_lo;
-    f->hi = d->wr_hi;
-    f->done = done;
+    uint64_t done = issue(s, u, d, start);
 
     if (s->opt.functional) {
       s->done_of[index] = done;
@@ -281,22 +319,7 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
       c->count++;
     }
 
-    st->instrs++;
-    st->unit[u].instrs++;
-    st->unit[u].busy += d->busy;
-    if (d->op->kind == K_LOAD)
-      st->dram_read_bytes += d->dram_bytes;
-    if (d->op->kind == K_STORE)
-      st->dram_write_bytes += d->dram_bytes;
-    st->buffer_bytes += d->buf_rd_bytes + d->buf_wr_bytes;
-    st->macs += d->macs;
-    st->vector_elems += d->vec_elems;
-    st->special_elems += d->special_elems;
-    st->scan_steps += d->scan_steps;
-    if (d->wr_lo <= d->wr_hi && (d->wr_hi + 1) * 4 > st->peak_sram_bytes)
-      st->peak_sram_bytes = (d->wr_hi + 1) * 4;
-    if (done > st->cycles)
-      st->cycles = done;
+    count(st, u, d, done);
     if (s->opt.trace)
       trace_event(s, index, d, start, done);
     remaining--;
@@ -319,13 +342,6 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
   for (int a = 0; a < UNIT_COUNT; a++)
     for (int b = 0; b < UNIT_COUNT; b++)
       st->stray_tokens += s->ch[a][b].count;
-  st->energy_dram_pj = (double)(st->dram_read_bytes + st->dram_write_bytes) * arch->e_dram_byte;
-  st->energy_buffer_pj = (double)st->buffer_bytes * arch->e_buf_byte;
-  st->energy_mac_pj = (double)st->macs * arch->e_mac;
-  st->energy_vector_pj = (double)st->vector_elems * arch->e_vec_op;
-  st->energy_special_pj = (double)st->special_elems * arch->e_special;
-  st->energy_scan_pj = (double)st->scan_steps * arch->e_scan_step;
-  st->energy_pj = st->energy_dram_pj + st->energy_buffer_pj + st->energy_mac_pj +
-                  st->energy_vector_pj + st->energy_special_pj + st->energy_scan_pj;
+  add_energy(st, arch);
   return true;
 }
