@@ -44,19 +44,15 @@ static SymTensor *find_tensor(Sema *s, const char *name) {
 
 static SrcLoc let_loc(Sema *s, const LetConst *l) { return s->let_locs[l - s->lets]; }
 
-static bool before(SrcLoc a, SrcLoc b) {
-  return a.line < b.line || (a.line == b.line && a.col < b.col);
-}
-
 const SrcLoc *sema_later_declaration(Sema *s, const char *name, SrcLoc use, bool lets_only) {
   for (int i = 0; i < s->ndeclared; i++) {
     const AstStmt *st = s->declared[i];
     if (st->kind == AS_DECL && !lets_only && strcmp(st->name, name) == 0 &&
-        before(use, st->name_loc))
+        srcloc_before(use, st->name_loc))
       return &st->name_loc;
     if (st->kind == AS_LET)
       for (const AstLet *l = st->lets; l; l = l->next)
-        if (strcmp(l->name, name) == 0 && before(use, l->loc))
+        if (strcmp(l->name, name) == 0 && srcloc_before(use, l->loc))
           return &l->loc;
   }
   return NULL;

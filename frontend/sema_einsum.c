@@ -285,7 +285,7 @@ static bool check_readable(Stmt *st, SymTensor *sym, SrcLoc loc) {
   if (sym->failed_def)
     return false; /* its statement already got an error */
   const AstStmt *def = sema_first_assignment(s, t->name);
-  if (def && (def->loc.line > loc.line || (def->loc.line == loc.line && def->loc.col > loc.col)))
+  if (def && srcloc_before(loc, def->loc))
     diag_error(s->diag, loc, "'%s' is used before it is defined at %d:%d", t->name, def->loc.line,
                def->loc.col);
   else
@@ -298,15 +298,15 @@ static Expr *build_read(Stmt *st, const AstExpr *e) {
   SymTensor *sym = sema_find_tensor(s, e->name);
   if (!sym) {
     const SrcLoc *later = sema_later_declaration(s, e->name, e->loc, false);
+    const AstStmt *def = sema_first_assignment(s, e->name);
     if (sema_find_let(s, e->name))
       diag_error(s->diag, e->loc, "'%s' is a let constant, not a tensor", e->name);
     else if (later)
       diag_error(s->diag, e->loc, "'%s' is used before its declaration at %d:%d", e->name,
                  later->line, later->col);
-    else if (sema_first_assignment(s, e->name))
+    else if (def)
       diag_error(s->diag, e->loc, "'%s' is used before it is defined at %d:%d", e->name,
-                 sema_first_assignment(s, e->name)->loc.line,
-                 sema_first_assignment(s, e->name)->loc.col);
+                 def->loc.line, def->loc.col);
     else
       diag_error(s->diag, e->loc, "unknown tensor '%s'", e->name);
     return NULL;

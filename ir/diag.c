@@ -2,6 +2,10 @@
 
 #include <stdarg.h>
 
+bool srcloc_before(SrcLoc a, SrcLoc b) {
+  return a.line < b.line || (a.line == b.line && a.col < b.col);
+}
+
 void diag_init(Diag *d, FILE *out) {
   d->out = out;
   d->nerrors = 0;

@@ -11,6 +11,9 @@ typedef struct SrcLoc {
   int line, col; /* 1-based; col counts bytes */
 } SrcLoc;
 
+/* Whether a comes earlier in the file than b. */
+bool srcloc_before(SrcLoc a, SrcLoc b);
+
 typedef struct Diag {
   FILE *out;
   int nerrors;
