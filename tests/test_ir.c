@@ -226,58 +226,58 @@ static Recurrence *recur(Builder *b, const char *var, int64_t max_offset, Expr *
 
 /* ---- capturing printer output ---- */
 
+/* A memory stream that one printer call writes into. */
+typedef struct Capture {
+  char *buf;
+  size_t len;
+  FILE *f;
+} Capture;
+
+static FILE *capture_open(Capture *m) {
+  m->buf = NULL;
+  m->len = 0;
+  m->f = open_memstream(&m->buf, &m->len);
+  ck_assert_ptr_nonnull(m->f);
+  return m->f;
+}
+
+/* The text written, malloc'ed. */
+static char *capture_close(Capture *m) {
+  fclose(m->f);
+  return m->buf;
+}
+
 typedef void (*CascadePrinter)(const Cascade *c, FILE *out);
 
 static char *capture(CascadePrinter print, const Cascade *c) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  ck_assert_ptr_nonnull(f);
-  print(c, f);
-  fclose(f);
-  return buf;
+  Capture m;
+  print(c, capture_open(&m));
+  return capture_close(&m);
 }
 
 static char *expr_text(Builder *b, const Expr *x) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  ck_assert_ptr_nonnull(f);
-  print_expr(b->e, x, f);
-  fclose(f);
-  return buf;
+  Capture m;
+  print_expr(b->e, x, capture_open(&m));
+  return capture_close(&m);
 }
 
 static char *index_text(Builder *b, const Index *ix) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  ck_assert_ptr_nonnull(f);
-  print_index(b->e, ix, f);
-  fclose(f);
-  return buf;
+  Capture m;
+  print_index(b->e, ix, capture_open(&m));
+  return capture_close(&m);
 }
 
-#define ASSERT_PRINTS(printer, cascade, expected)                                                  \
+/* Compares a malloc'ed text with the expected one, failing at the caller's line. */
+#define ASSERT_TEXT(text, expected)                                                                \
   do {                                                                                             \
-    char *got_ = capture(printer, cascade);                                                        \
+    char *got_ = (text);                                                                           \
     ck_assert_str_eq(got_, expected);                                                              \
     free(got_);                                                                                    \
   } while (0)
 
-#define ASSERT_EXPR(b, x, expected)                                                                \
-  do {                                                                                             \
-    char *got_ = expr_text(b, x);                                                                  \
-    ck_assert_str_eq(got_, expected);                                                              \
-    free(got_);                                                                                    \
-  } while (0)
-
-#define ASSERT_INDEX(b, ix, expected)                                                              \
-  do {                                                                                             \
-    char *got_ = index_text(b, ix);                                                                \
-    ck_assert_str_eq(got_, expected);                                                              \
-    free(got_);                                                                                    \
-  } while (0)
+#define ASSERT_PRINTS(printer, cascade, expected) ASSERT_TEXT(capture(printer, cascade), expected)
+#define ASSERT_EXPR(b, x, expected) ASSERT_TEXT(expr_text(b, x), expected)
+#define ASSERT_INDEX(b, ix, expected) ASSERT_TEXT(index_text(b, ix), expected)
 
 /* ---- the language's Mamba example, smaller ---- */
 
@@ -873,16 +873,13 @@ END_TEST
 /* ---- the verifier ---- */
 
 static char *verify_messages(const Cascade *c, bool *ok) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  ck_assert_ptr_nonnull(f);
+  Capture m;
   Diag d;
-  diag_init(&d, f);
+  diag_init(&d, capture_open(&m));
   *ok = cascade_verify(c, &d);
-  fclose(f);
+  char *text = capture_close(&m);
   ck_assert_int_eq(*ok, d.nerrors == 0);
-  return buf;
+  return text;
 }
 
 START_TEST(verify_accepts_valid_cascades) {
