@@ -68,20 +68,30 @@ static const char usage_text[] =
 enum { CMD_DUMP = 1, CMD_RUN = 2, CMD_COMPILE = 4, CMD_CHECK = 8, CMD_DISASM = 16 };
 enum { CMD_OLD = CMD_DUMP | CMD_RUN | CMD_COMPILE, CMD_ALL = 31 };
 
-static const struct {
+static int cmd_dump(const Options *o);
+
+typedef struct Command {
   const char *name;
   unsigned bit;
-} commands[] = {{"dump", CMD_DUMP},
-                {"run", CMD_RUN},
-                {"compile", CMD_COMPILE},
-                {"check", CMD_CHECK},
-                {"disasm", CMD_DISASM}};
+  int (*run)(const Options *o);
+} Command;
 
-static unsigned command_bit(const char *name) {
+static const Command commands[] = {{"dump", CMD_DUMP, cmd_dump},
+                                   {"run", CMD_RUN, cmd_run},
+                                   {"compile", CMD_COMPILE, cmd_compile},
+                                   {"check", CMD_CHECK, cmd_check},
+                                   {"disasm", CMD_DISASM, cmd_disasm}};
+
+static const Command *find_command(const char *name) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(commands[i].name, name) == 0)
-      return commands[i].bit;
-  return 0;
+      return &commands[i];
+  return NULL;
+}
+
+static unsigned command_bit(const char *name) {
+  const Command *c = find_command(name);
+  return c ? c->bit : 0;
 }
 
 typedef enum {
@@ -304,7 +314,6 @@ static int parse_option(int argc, char **argv, int *i, Options *o, unsigned *see
 }
 
 static int parse_args(int argc, char **argv, Options *o, unsigned *seen) {
-  o->command = argv[1];
   o->defs = calloc((size_t)argc, sizeof *o->defs);
   o->inputs = calloc((size_t)argc, sizeof *o->inputs);
   for (int i = 2; i < argc; i++) {
@@ -442,18 +451,6 @@ static bool load_arch(Options *o) {
   return false;
 }
 
-static int dispatch(const Options *o) {
-  if (strcmp(o->command, "dump") == 0)
-    return cmd_dump(o);
-  if (strcmp(o->command, "run") == 0)
-    return cmd_run(o);
-  if (strcmp(o->command, "compile") == 0)
-    return cmd_compile(o);
-  if (strcmp(o->command, "check") == 0)
-    return cmd_check(o);
-  return cmd_disasm(o);
-}
-
 static void free_options(Options *o) {
   for (int i = 0; i < o->ndefs; i++)
     free((char *)o->defs[i].name);
@@ -496,7 +493,7 @@ int main(int argc, char **argv) {
   if (status == 0)
     status = check_usage(&o, seen);
   if (status == 0)
-    status = load_arch(&o) ? dispatch(&o) : EXIT_REJECTED;
+    status = load_arch(&o) ? find_command(o.command)->run(&o) : EXIT_REJECTED;
   free_options(&o);
   return status;
 }
