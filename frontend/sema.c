@@ -65,13 +65,8 @@ void sema_note_index_names(Sema *s, const IndexVar *vars, int nvars) {
       known = strcmp(s->index_names[i].name, vars[v].name) == 0;
     if (known)
       continue;
-    if (s->nindex_names == s->cap_index_names) {
-      int cap = s->cap_index_names ? 2 * s->cap_index_names : 16;
-      s->index_names =
-          arena_grow(s->arena, s->index_names, sizeof *s->index_names * s->nindex_names,
-                     sizeof *s->index_names * cap);
-      s->cap_index_names = cap;
-    }
+    s->index_names = arena_reserve(s->arena, s->index_names, s->nindex_names, &s->cap_index_names,
+                                   sizeof *s->index_names);
     s->index_names[s->nindex_names++] = vars[v];
   }
 }
@@ -223,13 +218,9 @@ static void analyze_let(Sema *s, const AstStmt *st) {
     }
     if (!ok)
       value = 1; /* keep going with a harmless value; the error is reported */
-    if (s->nlets == s->cap_lets) {
-      int cap = s->cap_lets ? 2 * s->cap_lets : 8;
-      s->lets = arena_grow(s->arena, s->lets, sizeof *s->lets * s->nlets, sizeof *s->lets * cap);
-      s->let_locs = arena_grow(s->arena, s->let_locs, sizeof *s->let_locs * s->nlets,
-                               sizeof *s->let_locs * cap);
-      s->cap_lets = cap;
-    }
+    s->lets = arena_reserve(s->arena, s->lets, s->nlets, &s->cap_lets, sizeof *s->lets);
+    s->let_locs =
+        arena_reserve(s->arena, s->let_locs, s->nlets, &s->cap_let_locs, sizeof *s->let_locs);
     s->let_locs[s->nlets] = l->loc;
     s->lets[s->nlets++] = (LetConst){l->name, value, d != NULL};
   }
@@ -247,12 +238,8 @@ static bool parse_dtype(const char *name, DType *out) {
 
 SymTensor *sema_add_tensor(Sema *s, const char *name, Role role, int rank, SrcLoc loc,
                            bool declared) {
-  if (s->ntensors == s->cap_tensors) {
-    int cap = s->cap_tensors ? 2 * s->cap_tensors : 16;
-    s->tensors = arena_grow(s->arena, s->tensors, sizeof *s->tensors * s->ntensors,
-                            sizeof *s->tensors * cap);
-    s->cap_tensors = cap;
-  }
+  s->tensors =
+      arena_reserve(s->arena, s->tensors, s->ntensors, &s->cap_tensors, sizeof *s->tensors);
   Tensor *t = arena_alloc(s->arena, sizeof *t);
   t->id = s->ntensors;
   t->name = name;
@@ -320,12 +307,8 @@ const AstStmt *sema_first_assignment(Sema *s, const char *name) {
 }
 
 static void add_einsum(Sema *s, Einsum *e) {
-  if (s->neinsums == s->cap_einsums) {
-    int cap = s->cap_einsums ? 2 * s->cap_einsums : 16;
-    s->einsums = arena_grow(s->arena, s->einsums, sizeof *s->einsums * s->neinsums,
-                            sizeof *s->einsums * cap);
-    s->cap_einsums = cap;
-  }
+  s->einsums =
+      arena_reserve(s->arena, s->einsums, s->neinsums, &s->cap_einsums, sizeof *s->einsums);
   e->id = s->neinsums;
   s->einsums[s->neinsums++] = e;
 }

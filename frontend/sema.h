@@ -19,8 +19,8 @@ typedef struct Sema {
   int ndefs;
   bool *define_used;
   LetConst *lets;
-  SrcLoc *let_locs;
-  int nlets, cap_lets;
+  SrcLoc *let_locs; /* parallel to lets */
+  int nlets, cap_lets, cap_let_locs;
   SymTensor *tensors;
   int ntensors, cap_tensors;
   Einsum **einsums;

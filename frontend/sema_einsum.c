@@ -46,26 +46,16 @@ typedef struct Stmt {
   bool failed;
 } Stmt;
 
-/* Doubles an arena array when it is full. */
-static void *grow(Stmt *st, void *arr, int n, int *cap, size_t size) {
-  if (n < *cap)
-    return arr;
-  int new_cap = *cap ? 2 * *cap : 8;
-  arr = arena_grow(st->s->arena, arr, size * n, size * new_cap);
-  *cap = new_cap;
-  return arr;
-}
-
 static void fail(Stmt *st) { st->failed = true; }
 
 static int new_var(Stmt *st, const char *name, SrcLoc loc) {
-  st->vars = grow(st, st->vars, st->nvars, &st->cap_vars, sizeof *st->vars);
+  st->vars = arena_reserve(st->s->arena, st->vars, st->nvars, &st->cap_vars, sizeof *st->vars);
   st->vars[st->nvars] = (IndexVar){name, 0, loc};
   return st->nvars++;
 }
 
 static void push_binding(Stmt *st, const char *name, int var) {
-  st->scope = grow(st, st->scope, st->nscope, &st->cap_scope, sizeof *st->scope);
+  st->scope = arena_reserve(st->s->arena, st->scope, st->nscope, &st->cap_scope, sizeof *st->scope);
   st->scope[st->nscope++] = (Binding){name, var};
 }
 
@@ -85,7 +75,8 @@ static int free_var(Stmt *st, const char *name, SrcLoc loc) {
   if (v >= 0)
     return v;
   v = new_var(st, name, loc);
-  st->free_vars = grow(st, st->free_vars, st->nfree, &st->cap_free, sizeof *st->free_vars);
+  st->free_vars =
+      arena_reserve(st->s->arena, st->free_vars, st->nfree, &st->cap_free, sizeof *st->free_vars);
   st->free_vars[st->nfree++] = (Binding){name, v};
   return v;
 }
@@ -93,7 +84,7 @@ static int free_var(Stmt *st, const char *name, SrcLoc loc) {
 static void note_extent(Stmt *st, int var, int64_t extent, SrcLoc loc, const char *tensor) {
   if (extent < 1) /* the tensor's shape is unknown after an earlier error */
     return;
-  st->uses = grow(st, st->uses, st->nuses, &st->cap_uses, sizeof *st->uses);
+  st->uses = arena_reserve(st->s->arena, st->uses, st->nuses, &st->cap_uses, sizeof *st->uses);
   st->uses[st->nuses++] = (ExtentUse){var, extent, loc, tensor};
 }
 
@@ -341,7 +332,8 @@ static Expr *build_read(Stmt *st, const AstExpr *e) {
   if (!ok)
     return NULL;
   if (self) {
-    st->self_reads = grow(st, st->self_reads, st->nself, &st->cap_self, sizeof *st->self_reads);
+    st->self_reads = arena_reserve(st->s->arena, st->self_reads, st->nself, &st->cap_self,
+                                   sizeof *st->self_reads);
     st->self_reads[st->nself++] = x;
   }
   return x;

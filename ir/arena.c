@@ -64,3 +64,12 @@ void *arena_grow(Arena *a, void *old, size_t old_size, size_t new_size) {
     memcpy(p, old, old_size < new_size ? old_size : new_size);
   return p;
 }
+
+void *arena_reserve(Arena *a, void *arr, int n, int *cap, size_t size) {
+  if (n < *cap)
+    return arr;
+  int new_cap = *cap ? 2 * *cap : 8;
+  arr = arena_grow(a, arr, size * (size_t)n, size * (size_t)new_cap);
+  *cap = new_cap;
+  return arr;
+}

@@ -19,5 +19,8 @@ char *arena_strdup(Arena *a, const char *s);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 /* A larger copy of an arena array; the old one is left behind (arenas never free). */
 void *arena_grow(Arena *a, void *old, size_t old_size, size_t new_size);
+/* Room for element n of an array of capacity *cap (elements of `size`
+ * bytes): the array itself, or a copy of twice the capacity (8 at first). */
+void *arena_reserve(Arena *a, void *arr, int n, int *cap, size_t size);
 
 #endif
