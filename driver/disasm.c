@@ -2,13 +2,11 @@
  * and printed with the backend's notes (accel_print); a binary is
  * disassembled as it is (asm_disassemble). A file is a binary when its name
  * ends in .ebin or it starts with the .ebin magic; anything else is a model. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "driver/driver.h"
 #include "runtime/asm.h"
-#include "runtime/outfile.h"
 
 bool is_binary_file(const char *path) {
   if (has_suffix(path, ".ebin"))
@@ -20,21 +18,6 @@ bool is_binary_file(const char *path) {
   bool yes = fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "EINCEBIN", 8) == 0;
   fclose(f);
   return yes;
-}
-
-/* Writes through print to -o FILE (atomically) or standard output. */
-static int print_to(const Options *o, void (*print)(const void *what, FILE *f), const void *what) {
-  const char *path = o->output ? o->output : "-";
-  OutFile out;
-  FILE *f = outfile_open(&out, path);
-  if (f)
-    print(what, f);
-  if (!f || !outfile_commit(&out)) {
-    fprintf(stderr, "einc: cannot write %s: %s\n", o->output ? o->output : "standard output",
-            strerror(errno));
-    return EXIT_REJECTED;
-  }
-  return 0;
 }
 
 static void print_program(const void *ap, FILE *f) { accel_print(ap, f); }

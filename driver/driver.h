@@ -5,6 +5,7 @@
 #define EINC_DRIVER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "backend/accel/accel.h"
 #include "backend/llvm/cpu.h"
@@ -53,6 +54,9 @@ bool is_accel(const Options *o);
 const char *entry_name(const Options *o, Arena *arena);
 
 bool has_suffix(const char *s, const char *suffix);
+/* Writes through print to -o FILE (atomically) or standard output; exit
+ * status 0, or 1 after saying what could not be written. */
+int print_to(const Options *o, void (*print)(const void *what, FILE *f), const void *what);
 
 /* ---- tensors.c: host buffers, one per tensor of the Cascade -------------- */
 

@@ -401,26 +401,42 @@ const char *entry_name(const Options *o, Arena *arena) {
   return name;
 }
 
-static int dump_cascade(const Options *o, const Cascade *c, Arena *arena) {
-  const Pass *after = after_pass(o);
+int print_to(const Options *o, void (*print)(const void *what, FILE *f), const void *what) {
+  const char *path = o->output ? o->output : "-";
   OutFile out;
-  FILE *f = outfile_open(&out, o->output ? o->output : "-");
-  if (f) {
-    if (after && after->lowers)
-      print_loop(lower_trivial(c, arena), f);
-    else if (!o->format || strcmp(o->format, "text") == 0)
-      print_text(c, f);
-    else if (strcmp(o->format, "dot") == 0)
-      print_dot(c, f);
-    else
-      print_json(c, f);
-  }
+  FILE *f = outfile_open(&out, path);
+  if (f)
+    print(what, f);
   if (!f || !outfile_commit(&out)) {
     fprintf(stderr, "einc: cannot write %s: %s\n", o->output ? o->output : "standard output",
             strerror(errno));
     return EXIT_REJECTED;
   }
   return 0;
+}
+
+typedef struct Dump {
+  const Options *o;
+  const Cascade *c;
+  Arena *arena;
+} Dump;
+
+static void print_dump(const void *what, FILE *f) {
+  const Dump *d = what;
+  const Pass *after = after_pass(d->o);
+  if (after && after->lowers)
+    print_loop(lower_trivial(d->c, d->arena), f);
+  else if (!d->o->format || strcmp(d->o->format, "text") == 0)
+    print_text(d->c, f);
+  else if (strcmp(d->o->format, "dot") == 0)
+    print_dot(d->c, f);
+  else
+    print_json(d->c, f);
+}
+
+static int dump_cascade(const Options *o, const Cascade *c, Arena *arena) {
+  Dump d = {o, c, arena};
+  return print_to(o, print_dump, &d);
 }
 
 static int cmd_dump(const Options *o) {
