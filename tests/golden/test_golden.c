@@ -108,8 +108,13 @@ static void run_case(const Case *c, const char *extra) {
                     inputs[i]);
   }
   free_names(inputs);
-  snprintf(cmd + len, cap - (size_t)len, " 2>'%s/stderr'", tmp);
-  ck_assert_int_eq(run(cmd), 0);
+  char err_path[4200];
+  snprintf(err_path, sizeof err_path, "%s/stderr", tmp);
+  snprintf(cmd + len, cap - (size_t)len, " 2>'%s'", err_path);
+  int status = run(cmd);
+  char *err = status ? read_whole_file(err_path, NULL) : NULL;
+  ck_assert_msg(status == 0, "%s %s: einc run exit status %d:\n%s", c->name, extra, status,
+                err ? err : "");
   free(cmd);
   char **outputs = list_files(out_dir, ".npy", &n);
   ck_assert_int_gt(n, 0);
