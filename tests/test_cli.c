@@ -130,6 +130,15 @@ static void expect_failure(const char *cwd, const char *const *args, int status,
   run_free(&r);
 }
 
+/* Entries of dir, "." and ".." included. */
+static int count_entries(const char *dir) {
+  int n;
+  char **names = list_files(dir, "", &n);
+  ck_assert_ptr_nonnull(names);
+  free_names(names);
+  return n;
+}
+
 static bool starts_with(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }
@@ -439,10 +448,7 @@ START_TEST(test_dump_output_file) {
   ck_assert_str_eq(written, r.out);
   run_free(&r);
   /* Exactly one file: no temporary left beside it. */
-  int n;
-  char **names = list_files(dir, "", &n);
-  ck_assert_int_eq(n, 3); /* ".", "..", softmax.txt */
-  free_names(names);
+  ck_assert_int_eq(count_entries(dir), 3); /* ".", "..", softmax.txt */
   free(written);
   free(out);
   free(model);
@@ -461,10 +467,8 @@ START_TEST(test_failed_dump_writes_nothing) {
   ck_assert(r.err[0] != '\0');
   run_free(&r);
   ck_assert_int_ne(access(out, F_OK), 0);
-  int n;
-  char **names = list_files(dir, "", &n);
+  int n = count_entries(dir);
   ck_assert_msg(n == 2, "%d entries in %s after a failed dump", n, dir); /* "." and ".." */
-  free_names(names);
 
   /* An existing file is left as it was. */
   FILE *f = fopen(out, "w");
@@ -476,9 +480,7 @@ START_TEST(test_failed_dump_writes_nothing) {
   char *kept = read_whole_file(out, NULL);
   ck_assert_str_eq(kept, "old\n");
   free(kept);
-  names = list_files(dir, "", &n);
-  ck_assert_int_eq(n, 3);
-  free_names(names);
+  ck_assert_int_eq(count_entries(dir), 3);
 
   free(out);
   free(model);
@@ -509,15 +511,6 @@ START_TEST(test_dump_of_dump) {
 END_TEST
 
 /* ---- --target accel, check, disasm ------------------------------------------ */
-
-/* Entries of dir, "." and ".." included. */
-static int count_entries(const char *dir) {
-  int n;
-  char **names = list_files(dir, "", &n);
-  ck_assert_ptr_nonnull(names);
-  free_names(names);
-  return n;
-}
 
 static NpyArray read_npy(const char *path) {
   NpyArray a;
