@@ -94,8 +94,6 @@ bool accel_execute(const Options *o, const Cascade *c, const Ebin *bin, float **
  * or --verbose. */
 bool report_stats(const Options *o, const SimStats *st);
 
-double now_s(void);
-
 int cmd_run(const Options *o);
 int cmd_compile(const Options *o);
 int cmd_check(const Options *o);

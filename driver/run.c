@@ -9,7 +9,7 @@
 
 #include "driver/driver.h"
 
-double now_s(void) {
+static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
