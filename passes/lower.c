@@ -24,6 +24,7 @@ typedef struct Lower {
   const Einsum *e;
   Kernel *k;
   int64_t *full_lo, *full_hi; /* each variable's whole range in this Einsum */
+  LExpr *init;                /* a recurrence's init, lowered once for all its self-reads */
 } Lower;
 
 static void append(Block *b, LNode *n) {
@@ -138,8 +139,8 @@ static LExpr *lower_expr(Lower *L, const Expr *x, Block *pre) {
     r->index = x->index;
     r->in_bounds = in_bounds(r->buf, x->index, L->full_lo, L->full_hi);
     /* A recurrence's read before its start gives init (0 without one). */
-    if (x->tensor == L->e->out && L->e->rec && L->e->rec->init)
-      r->pad = lower_expr(L, L->e->rec->init, pre);
+    if (x->tensor == L->e->out)
+      r->pad = L->init;
     return r;
   case EX_INDEX:
     r = new_lexpr(L, LX_VAR);
@@ -373,6 +374,10 @@ static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
 static LNode *lower_elementwise(Lower *L, LBuffer *out, Index **index) {
   const Einsum *e = L->e;
   Block inner = {0};
+  /* Before the right side, whose self-reads share it: a reduction in init
+   * then runs once per element, not once per self-read (and not inside the
+   * loop of a reduction that holds a self-read). */
+  L->init = e->rec && e->rec->init ? lower_expr(L, e->rec->init, &inner) : NULL;
   LExpr *value = lower_expr(L, e->rhs, &inner);
   append(&inner, store(L, out, index, -1, UPD_SET, value));
   return nest(L, e->lhs, e->out->rank, inner.first);

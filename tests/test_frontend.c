@@ -1,6 +1,7 @@
 /* Tests of the frontend: the scanner and parser, semantic analysis (every
- * rule of the language spec, valid and invalid), and the text printer's
- * round trip over every example and spec program.
+ * rule of the language spec, valid and invalid), the text printer's round
+ * trip over every example and spec program, and the Loop IR that lowering
+ * makes of a recurrence's init.
  *
  * Programs are compiled in memory with frontend_compile_text; diagnostics go
  * to a memory stream so that messages are checked exactly. The IR is checked
@@ -15,6 +16,7 @@
 
 #include "frontend/frontend.h"
 #include "ir/cascade.h"
+#include "ir/loop.h"
 #include "tests/testutil.h"
 
 /* ---- compiling in memory ------------------------------------------------- */
@@ -1525,6 +1527,43 @@ START_TEST(test_round_trip_with_define) {
 END_TEST
 
 /* ======================================================================== */
+/* Lowering                                                                 */
+/* ======================================================================== */
+
+/* A recurrence's init is lowered once: its reduction runs once per element,
+ * shared by every self-read, not once per read. */
+START_TEST(test_lower_init_once) {
+  Compiled r;
+  compile(&r, "input x[8, 3]\ninput w[3, 4]\ninput v[4]\noutput h[8, 3]\n"
+              "h[l, e] = 0.5 * h[l - 1, e] + 0.25 * h[l - 2, e] + x[l, e] init w[e, k] * v[k]\n");
+  ck_assert_msg(r.c != NULL, "%s", r.errors);
+  LoopProgram *p = lower_trivial(r.c, &r.arena);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  ck_assert_ptr_nonnull(f);
+  print_loop(p, f);
+  fclose(f);
+  ck_assert_str_eq(text,
+                   "# einc loop IR (trivial mapping)\n\n"
+                   "buffer dram x[8, 3] input\n"
+                   "buffer dram w[3, 4] input\n"
+                   "buffer dram v[4] input\n"
+                   "buffer dram h[8, 3] output\n\n"
+                   "kernel h:\n"
+                   "  for l in 0..8:\n"
+                   "    for e in 0..3:\n"
+                   "      t0 = 0\n"
+                   "      for k in 0..4:\n"
+                   "        t0 += (w[e, k] * v[k])\n"
+                   "      h[l, e] = (((0.5 * h[l - 1, e] ?: t0) + (0.25 * h[l - 2, e] ?: t0)) "
+                   "+ x[l, e])\n");
+  free(text);
+  compiled_free(&r);
+}
+END_TEST
+
+/* ======================================================================== */
 
 static Suite *scanner_suite(void) {
   Suite *s = suite_create("scanner");
@@ -1608,6 +1647,14 @@ static Suite *printer_suite(void) {
   return s;
 }
 
+static Suite *lower_suite(void) {
+  Suite *s = suite_create("lower");
+  TCase *tc = tcase_create("recurrences");
+  tcase_add_test(tc, test_lower_init_once);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
 int main(void) {
   add_programs("examples", &nexamples);
   add_programs("tests/programs", &nspec);
@@ -1615,6 +1662,7 @@ int main(void) {
   srunner_add_suite(sr, parser_suite());
   srunner_add_suite(sr, sema_suite());
   srunner_add_suite(sr, printer_suite());
+  srunner_add_suite(sr, lower_suite());
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
