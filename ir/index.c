@@ -50,6 +50,20 @@ void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi,
   }
 }
 
+RangeFact access_range(const LBuffer *buf, Index *const *index, const int64_t *var_lo,
+                       const int64_t *var_hi) {
+  RangeFact fact = RANGE_INSIDE;
+  for (int d = 0; d < buf->rank; d++) {
+    int64_t lo, hi;
+    index_bounds(index[d], var_lo, var_hi, &lo, &hi);
+    if (hi < 0 || lo >= buf->dims[d])
+      return RANGE_OUTSIDE;
+    if (lo < 0 || hi >= buf->dims[d])
+      fact = RANGE_MIXED;
+  }
+  return fact;
+}
+
 bool index_linear_in(const Index *ix, int var, int64_t *coef) {
   int64_t a, b;
   switch (ix->kind) {

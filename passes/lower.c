@@ -103,13 +103,7 @@ static double reduce_identity(ReduceOp r) {
 /* Whether buf[index] stays inside the buffer for every variable value in
  * [lo[v], hi[v]]: then code generation needs no check for this load. */
 static bool in_bounds(const LBuffer *buf, Index **index, const int64_t *lo, const int64_t *hi) {
-  for (int d = 0; d < buf->rank; d++) {
-    int64_t a, b;
-    index_bounds(index[d], lo, hi, &a, &b);
-    if (a < 0 || b >= buf->dims[d])
-      return false;
-  }
-  return true;
+  return access_range(buf, index, lo, hi) == RANGE_INSIDE;
 }
 
 /* ---- expressions --------------------------------------------------------------- */

@@ -140,29 +140,15 @@ static LLVMValueRef element_ptr(Gen *g, const LBuffer *buf, LLVMValueRef off) {
 
 static LLVMValueRef gen_expr(Gen *g, const LExpr *x);
 
-typedef enum { RANGE_INSIDE, RANGE_OUTSIDE, RANGE_MIXED } RangeFact;
-
-/* Where buf[index] falls for every value the variables can take here. */
-static RangeFact load_range(Gen *g, const LBuffer *buf, Index **index) {
-  RangeFact fact = RANGE_INSIDE;
-  for (int d = 0; d < buf->rank; d++) {
-    int64_t lo, hi;
-    index_bounds(index[d], g->var_lo, g->var_hi, &lo, &hi);
-    if (hi < 0 || lo >= buf->dims[d])
-      return RANGE_OUTSIDE;
-    if (lo < 0 || hi >= buf->dims[d])
-      fact = RANGE_MIXED;
-  }
-  return fact;
-}
-
 /* What an out-of-range load reads. */
 static LLVMValueRef gen_pad(Gen *g, const LExpr *x) {
   return x->pad ? gen_expr(g, x->pad) : f32c(g, 0.0);
 }
 
 static LLVMValueRef gen_load(Gen *g, const LExpr *x) {
-  RangeFact fact = x->in_bounds ? RANGE_INSIDE : load_range(g, x->buf, x->index);
+  /* Where the load falls for every value the variables can take here. */
+  RangeFact fact =
+      x->in_bounds ? RANGE_INSIDE : access_range(x->buf, x->index, g->var_lo, g->var_hi);
   if (fact == RANGE_OUTSIDE) /* a loop piece entirely in the padding */
     return gen_pad(g, x);
   LLVMValueRef ok;
