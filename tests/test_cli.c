@@ -11,7 +11,6 @@
  * function, test_accel_backend_rejects, holds what depends on the backend's
  * wording), and the accelerator against the CPU. */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -49,26 +48,9 @@ static void run_free(Run *r) {
 }
 
 static char *temp_dir(void) {
-  const char *base = getenv("TMPDIR");
-  char *templ = str_printf("%s/einc-test-XXXXXX", base && *base ? base : "/tmp");
-  ck_assert_msg(mkdtemp(templ) != NULL, "mkdtemp %s: %s", templ, strerror(errno));
-  return templ;
-}
-
-static void remove_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d)
-    return;
-  struct dirent *ent;
-  while ((ent = readdir(d)) != NULL) {
-    if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-      continue;
-    char *p = str_printf("%s/%s", dir, ent->d_name);
-    unlink(p);
-    free(p);
-  }
-  closedir(d);
-  rmdir(dir);
+  char *dir = make_temp_dir("einc-test");
+  ck_assert_msg(dir != NULL, "cannot make a temporary directory: %s", strerror(errno));
+  return dir;
 }
 
 /* Runs program with args (NULL-terminated) in directory cwd, capturing both

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *read_whole_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -96,4 +97,29 @@ int count_char(const char *s, char c) {
 const char *test_einc(void) {
   const char *p = getenv("EINC");
   return p && *p ? p : "./einc";
+}
+
+char *make_temp_dir(const char *prefix) {
+  const char *base = getenv("TMPDIR");
+  char *templ = str_printf("%s/%s-XXXXXX", base && *base ? base : "/tmp", prefix);
+  if (mkdtemp(templ))
+    return templ;
+  free(templ);
+  return NULL;
+}
+
+void remove_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return;
+  struct dirent *ent;
+  while ((ent = readdir(d)) != NULL) {
+    if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+      continue;
+    char *p = str_printf("%s/%s", dir, ent->d_name);
+    unlink(p);
+    free(p);
+  }
+  closedir(d);
+  rmdir(dir);
 }

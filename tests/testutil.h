@@ -32,4 +32,11 @@ int count_char(const char *s, char c);
 /* $EINC, the einc binary (set by make check), else "./einc". */
 const char *test_einc(void);
 
+/* A new empty directory $TMPDIR/PREFIX-XXXXXX (TMPDIR defaults to /tmp),
+ * malloc'ed; NULL if it cannot be made (errno says why). */
+char *make_temp_dir(const char *prefix);
+/* Removes the files in dir, then dir (its subdirectories must be removed
+ * first). */
+void remove_dir(const char *dir);
+
 #endif

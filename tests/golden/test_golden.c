@@ -55,15 +55,9 @@ static int run(const char *cmd) {
 }
 
 static char *make_tmpdir(void) {
-  char *dir = strdup("/tmp/einc-golden-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char *dir = make_temp_dir("einc-golden");
+  ck_assert_ptr_nonnull(dir);
   return dir;
-}
-
-static void remove_tmpdir(const char *dir) {
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  (void)!system(cmd);
 }
 
 static void compare(const char *case_name, const char *expected_path, const char *got_path) {
@@ -125,7 +119,7 @@ static void run_case(const Case *c, const char *extra) {
     compare(c->name, e, g);
   }
   free_names(outputs);
-  remove_tmpdir(tmp);
+  remove_dir(tmp);
   free(tmp);
 }
 
@@ -161,7 +155,7 @@ static int run_matmul_with(const char *input_arg, char **err) {
   snprintf(path, sizeof path, "%s/C.npy", tmp);
   if (status != 0)
     ck_assert_msg(access(path, F_OK) != 0, "a rejected run wrote %s", path);
-  remove_tmpdir(tmp);
+  remove_dir(tmp);
   free(tmp);
   return status;
 }
@@ -278,7 +272,7 @@ START_TEST(seeded_inputs_are_deterministic) {
   ck_assert_int_ne(memcmp(a[0].data, a[2].data, a[0].count * 4), 0);
   for (int i = 0; i < 3; i++) {
     npy_free(&a[i]);
-    remove_tmpdir(dirs[i]);
+    remove_dir(dirs[i]);
     free(dirs[i]);
   }
 }
@@ -331,7 +325,7 @@ START_TEST(compiled_object_links_into_c) {
       strstr(text, "void mm(const float *A, const float *B, float *C, void *workspace);"));
   ck_assert_ptr_nonnull(strstr(text, "void mm_run(float **tensors);"));
   free(text);
-  remove_tmpdir(tmp);
+  remove_dir(tmp);
   free(tmp);
 }
 END_TEST
@@ -355,7 +349,7 @@ START_TEST(compile_writes_ll_and_s) {
   char **names = list_files(tmp, "", &n);
   ck_assert_int_eq(n, 5); /* ".", "..", sm.ll, sm.s and sm.h only */
   free_names(names);
-  remove_tmpdir(tmp);
+  remove_dir(tmp);
   free(tmp);
 }
 END_TEST
