@@ -18,7 +18,7 @@
 static const char *const reserved_calls[] = {"select", "sum", "prod"};
 
 /* Names of functions and reductions cannot name tensors, constants or indices. */
-static bool is_call_name(const char *name) {
+bool sema_is_call_name(const char *name) {
   for (int f = 0; f < FN_COUNT; f++)
     if (strcmp(name, func_name(f)) == 0)
       return true;
@@ -28,14 +28,14 @@ static bool is_call_name(const char *name) {
   return false;
 }
 
-static LetConst *find_let(Sema *s, const char *name) {
+LetConst *sema_find_let(Sema *s, const char *name) {
   for (int i = 0; i < s->nlets; i++)
     if (strcmp(s->lets[i].name, name) == 0)
       return &s->lets[i];
   return NULL;
 }
 
-static SymTensor *find_tensor(Sema *s, const char *name) {
+SymTensor *sema_find_tensor(Sema *s, const char *name) {
   for (int i = 0; i < s->ntensors; i++)
     if (strcmp(s->tensors[i].t->name, name) == 0)
       return &s->tensors[i];
@@ -85,19 +85,19 @@ bool sema_check_not_index(Sema *s, const char *name, SrcLoc loc) {
 
 /* A new name for a constant or tensor: unique, and not a function's. */
 static bool check_new_name(Sema *s, const char *name, SrcLoc loc) {
-  if (is_call_name(name)) {
+  if (sema_is_call_name(name)) {
     diag_error(s->diag, loc, "'%s' is the name of a function and cannot name a tensor or constant",
                name);
     return false;
   }
-  LetConst *l = find_let(s, name);
+  LetConst *l = sema_find_let(s, name);
   if (l) {
     SrcLoc prev = let_loc(s, l);
     diag_error(s->diag, loc, "'%s' is already declared as a let constant at %d:%d", name, prev.line,
                prev.col);
     return false;
   }
-  SymTensor *t = find_tensor(s, name);
+  SymTensor *t = sema_find_tensor(s, name);
   if (t) {
     diag_error(s->diag, loc, "'%s' is already declared at %d:%d", name, t->t->loc.line,
                t->t->loc.col);
@@ -119,13 +119,13 @@ bool sema_eval_int(Sema *s, const AstExpr *e, int64_t *out) {
     *out = e->ival;
     return true;
   case AX_NAME: {
-    LetConst *l = find_let(s, e->name);
+    LetConst *l = sema_find_let(s, e->name);
     if (l) {
       *out = l->value;
       return true;
     }
     const SrcLoc *later = sema_later_declaration(s, e->name, e->loc, true);
-    if (find_tensor(s, e->name))
+    if (sema_find_tensor(s, e->name))
       diag_error(s->diag, e->loc,
                  "'%s' is a tensor; a constant expression uses integers and let constants",
                  e->name);
@@ -374,7 +374,3 @@ Cascade *sema_analyze(const AstProgram *prog, const char *file, const Define *de
   c->nlets = s.nlets;
   return c;
 }
-
-SymTensor *sema_find_tensor(Sema *s, const char *name) { return find_tensor(s, name); }
-LetConst *sema_find_let(Sema *s, const char *name) { return find_let(s, name); }
-bool sema_is_call_name(const char *name) { return is_call_name(name); }
