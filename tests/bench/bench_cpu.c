@@ -112,11 +112,13 @@ static void fill(float *p, int64_t n, const char *name) {
     p[i] *= 0.5f;
 }
 
-static float **alloc_set(const Cascade *c) {
+/* Buffers as the generated code's workspace lays them out: 64-byte aligned. */
+static float **alloc_set(const LoopProgram *p) {
+  const Cascade *c = p->cascade;
   float **set = calloc((size_t)c->ntensors, sizeof *set);
   for (int i = 0; i < c->ntensors; i++) {
     int64_t n = tensor_elements(c->tensors[i]);
-    set[i] = aligned_alloc(64, (size_t)((n * 4 + 63) / 64 * 64));
+    set[i] = aligned_alloc(64, (size_t)cpu_aligned_bytes(p->buffers[i]));
     if (c->tensors[i]->role == ROLE_INPUT || c->tensors[i]->role == ROLE_PARAM)
       fill(set[i], n, c->tensors[i]->name);
     else
@@ -176,7 +178,7 @@ static bool bench_one(const Workload *w, const char *srcdir) {
     jit = j;
   }
   CpuRunFn run = cpu_jit_entry(jit);
-  Bench b = {c, alloc_set(c), alloc_set(c)};
+  Bench b = {c, alloc_set(p), alloc_set(p)};
   double t_jit[RUNS], t_ref[RUNS], t_blas[RUNS];
   /* One warm-up each, then alternate so both see the same machine state. */
   run(b.jit);
