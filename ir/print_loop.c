@@ -1,5 +1,6 @@
 /* A readable listing of the Loop IR, for `einc dump --after lower`. */
 #include "ir/loop.h"
+#include "ir/printer.h"
 
 static const char *const update_ops[] = {"=", "+=", "*=", "max=", "min="};
 
@@ -8,26 +9,13 @@ static void indent(FILE *out, int depth) {
     fputs("  ", out);
 }
 
-static void print_access(const Kernel *k, const LBuffer *b, Index **index, FILE *out) {
-  fputs(b->name, out);
-  if (b->rank == 0)
-    return;
-  fputc('[', out);
-  for (int i = 0; i < b->rank; i++) {
-    if (i)
-      fputs(", ", out);
-    print_index(k->einsum, index[i], out);
-  }
-  fputc(']', out);
-}
-
 static void print_lexpr(const Kernel *k, const LExpr *x, FILE *out) {
   switch (x->kind) {
   case LX_CONST:
     fprintf(out, "%.9g", x->value);
     return;
   case LX_LOAD:
-    print_access(k, x->buf, x->index, out);
+    print_access(k->einsum, x->buf->name, x->buf->rank, x->index, out);
     if (!x->in_bounds) {
       fputs(" ?: ", out);
       if (x->pad)
@@ -76,7 +64,7 @@ static void print_nodes(const Kernel *k, const LNode *n, int depth, FILE *out) {
       continue;
     }
     if (n->buf)
-      print_access(k, n->buf, n->index, out);
+      print_access(k->einsum, n->buf->name, n->buf->rank, n->index, out);
     else
       fprintf(out, "t%d", n->temp);
     fprintf(out, " %s ", update_ops[n->update]);

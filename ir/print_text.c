@@ -99,15 +99,15 @@ static void print_args(const Einsum *e, const Expr *x, FILE *out) {
   }
 }
 
-static void print_read(const Einsum *e, const Expr *x, FILE *out) {
-  fputs(x->tensor->name, out);
-  if (x->tensor->rank == 0)
+void print_access(const Einsum *e, const char *name, int rank, Index *const *index, FILE *out) {
+  fputs(name, out);
+  if (rank == 0)
     return;
   fputc('[', out);
-  for (int i = 0; i < x->tensor->rank; i++) {
+  for (int i = 0; i < rank; i++) {
     if (i > 0)
       fputs(", ", out);
-    print_index(e, x->index[i], out);
+    print_index(e, index[i], out);
   }
   fputc(']', out);
 }
@@ -151,7 +151,7 @@ void print_expr(const Einsum *e, const Expr *x, FILE *out) {
     print_number(x->value, out);
     return;
   case EX_READ:
-    print_read(e, x, out);
+    print_access(e, x->tensor->name, x->tensor->rank, x->index, out);
     return;
   case EX_INDEX:
     fputs(e->vars[x->var].name, out);
