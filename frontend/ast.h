@@ -95,7 +95,6 @@ typedef struct ParseCtx {
   Diag *diag;
   const char *file;
   AstProgram prog;
-  int syntax_errors;
   /* The scanner already reported the problem behind any syntax error the
    * parser finds next: a stray character in this statement, or a NUL byte
    * that ended the scan. The parser's own message would only mislead. */
@@ -103,7 +102,7 @@ typedef struct ParseCtx {
   bool scan_stopped;
 } ParseCtx;
 
-/* Parses text[0..len) into ctx->prog; returns the number of syntax errors. */
-int parse_program(ParseCtx *ctx, const char *text, size_t len);
+/* Parses text[0..len) into ctx->prog; syntax errors go to ctx->diag. */
+void parse_program(ParseCtx *ctx, const char *text, size_t len);
 
 #endif

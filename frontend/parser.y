@@ -50,7 +50,6 @@ static AstExpr *deepen(ParseCtx *ctx, AstExpr *e, const AstExpr *list) {
                "expression is too deep (more than %d nested operations); split it into several "
                "statements",
                AST_MAX_DEPTH);
-    ctx->syntax_errors++;
   }
   return e;
 }
@@ -271,7 +270,6 @@ primary:
 
 void yyerror(YYLTYPE *lloc, void *scanner, ParseCtx *ctx, const char *msg) {
   (void)scanner;
-  ctx->syntax_errors++;
   if (ctx->stray_in_stmt || ctx->scan_stopped)
     return;
   /* Bison says "syntax error, unexpected X, expecting Y"; the "syntax error, "
