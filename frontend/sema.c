@@ -335,7 +335,7 @@ static void check_defines_used(Sema *s, const char *file) {
 
 Cascade *sema_analyze(const AstProgram *prog, const char *file, const Define *defs, int ndefs,
                       Arena *arena, Diag *diag) {
-  Sema s = {.arena = arena, .diag = diag, .file = file, .defs = defs, .ndefs = ndefs};
+  Sema s = {.arena = arena, .diag = diag, .defs = defs, .ndefs = ndefs};
   int errors_before = diag->nerrors;
   s.define_used = arena_alloc(arena, sizeof *s.define_used * (ndefs ? ndefs : 1));
   collect_assignments(&s, prog);

@@ -14,7 +14,6 @@ typedef struct SymTensor {
 typedef struct Sema {
   Arena *arena;
   Diag *diag;
-  const char *file;
   const Define *defs;
   int ndefs;
   bool *define_used;
