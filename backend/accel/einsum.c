@@ -142,14 +142,14 @@ static void choose_tiles(const Gen *g, Ctx *x, bool square, bool reduce) {
   x->col.n = tc;
 }
 
-static void print_tile_note(Gen *g, const Kernel *k, const Ctx *x) {
+static void print_tile_note(Gen *g, const Ctx *x) {
   const Einsum *e = x->e;
   char buf[400];
   size_t n = 0;
   n += (size_t)snprintf(buf + n, sizeof buf - n, "einsum %d: %s tile", e->id, e->out->name);
   for (int d = 0; d < e->out->rank && n < sizeof buf - 40; d++) {
     int v = e->lhs[d];
-    const char *name = k->var_names ? k->var_names[v] : e->vars[v].name;
+    const char *name = e->vars[v].name;
     if (v == x->row.var || v == x->col.var) {
       const Axis *a = v == x->row.var ? &x->row : &x->col;
       n += (size_t)snprintf(buf + n, sizeof buf - n, " %s=%lld..%lld", name, (long long)a->lo,
@@ -184,7 +184,7 @@ static bool compact(Gen *g, Region *r, uint32_t nc) {
   return true;
 }
 
-static bool scan_tiles(Gen *g, const Kernel *k, Ctx *x, const Expr *A, const Expr *B) {
+static bool scan_tiles(Gen *g, Ctx *x, const Expr *A, const Expr *B) {
   const Einsum *e = x->e;
   int64_t T = e->vars[x->row.var].extent;
   int64_t C = x->col.var >= 0 ? e->vars[x->col.var].extent : 1;
@@ -197,7 +197,7 @@ static bool scan_tiles(Gen *g, const Kernel *k, Ctx *x, const Expr *A, const Exp
     bool have_init = e->rec->init != NULL;
     x->row.lo = 0;
     x->row.n = 1;
-    print_tile_note(g, k, x);
+    print_tile_note(g, x);
     if (!region_alloc(g, 1, nc, &h))
       return false;
     if (have_init) {
@@ -215,7 +215,7 @@ static bool scan_tiles(Gen *g, const Kernel *k, Ctx *x, const Expr *A, const Exp
       uint32_t nt = (uint32_t)min64(tt, T - t0);
       x->row.lo = t0;
       x->row.n = nt;
-      print_tile_note(g, k, x);
+      print_tile_note(g, x);
       Region a, b, y;
       if (g->failed)
         return false;
@@ -258,7 +258,7 @@ static bool scan_tiles(Gen *g, const Kernel *k, Ctx *x, const Expr *A, const Exp
   return true;
 }
 
-static bool plain_tiles(Gen *g, const Kernel *k, Ctx *x) {
+static bool plain_tiles(Gen *g, Ctx *x) {
   const Einsum *e = x->e;
   int64_t er = x->row.var >= 0 ? e->vars[x->row.var].extent : 1;
   int64_t ec = x->col.var >= 0 ? e->vars[x->col.var].extent : 1;
@@ -269,7 +269,7 @@ static bool plain_tiles(Gen *g, const Kernel *k, Ctx *x) {
         x->row = (Axis){x->row.var, r0, min64(tr, er - r0)};
       if (x->col.var >= 0)
         x->col = (Axis){x->col.var, c0, min64(tc, ec - c0)};
-      print_tile_note(g, k, x);
+      print_tile_note(g, x);
       Region r;
       if (g->failed || !eval_expr(g, x, e->rhs, &r))
         return false;
@@ -363,9 +363,9 @@ bool gen_einsum(Gen *g, const Kernel *k) {
   }
   do {
     if (mode == MODE_SCAN)
-      ok = scan_tiles(g, k, &x, A, B);
+      ok = scan_tiles(g, &x, A, B);
     else
-      ok = plain_tiles(g, k, &x);
+      ok = plain_tiles(g, &x);
   } while (ok && !g->failed && next_fixed(&x, fixed, nfixed));
   free(x.val);
   free(x.fixed);
