@@ -14,6 +14,6 @@ libeincir_a_SOURCES = \
 
 check_PROGRAMS += tests/test_ir
 TESTS += tests/test_ir
-tests_test_ir_SOURCES = tests/test_ir.c
+tests_test_ir_SOURCES = tests/test_ir.c tests/testutil.c tests/testutil.h
 tests_test_ir_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_ir_LDADD = libeincir.a $(CHECK_LIBS) -lm

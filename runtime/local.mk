@@ -25,9 +25,10 @@ einasm_LDADD = $(RT_LIBS)
 # ---- tests of the runtime and the simulator (check) ----
 SIMTEST_CPPFLAGS = $(AM_CPPFLAGS) -DEINC_SRCDIR='"$(abs_top_srcdir)"'
 SIMTEST_LIBS = $(RT_LIBS) $(CHECK_LIBS)
+SIMTEST_SOURCES = tests/sim/simtest.c tests/sim/simtest.h tests/testutil.c tests/testutil.h
 check_PROGRAMS += tests/test_sim_units
 TESTS += tests/test_sim_units
-tests_test_sim_units_SOURCES = tests/test_sim_units.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_sim_units_SOURCES = tests/test_sim_units.c $(SIMTEST_SOURCES)
 tests_test_sim_units_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_sim_units_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_sim_units_LDADD = $(SIMTEST_LIBS)
@@ -35,30 +36,28 @@ EXTRA_DIST += tests/sim/small.yaml
 
 check_PROGRAMS += tests/test_sim_npy
 TESTS += tests/test_sim_npy
-tests_test_sim_npy_SOURCES = tests/test_sim_npy.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_sim_npy_SOURCES = tests/test_sim_npy.c $(SIMTEST_SOURCES)
 tests_test_sim_npy_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_sim_npy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_sim_npy_LDADD = $(SIMTEST_LIBS)
 
 check_PROGRAMS += tests/test_sim_arch
 TESTS += tests/test_sim_arch
-tests_test_sim_arch_SOURCES = tests/test_sim_arch.c tests/sim/simtest.c tests/sim/simtest.h \
-	tests/testutil.c tests/testutil.h
+tests_test_sim_arch_SOURCES = tests/test_sim_arch.c $(SIMTEST_SOURCES)
 tests_test_sim_arch_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_sim_arch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_sim_arch_LDADD = $(SIMTEST_LIBS)
 
 check_PROGRAMS += tests/test_ebin
 TESTS += tests/test_ebin
-tests_test_ebin_SOURCES = tests/test_ebin.c tests/sim/simtest.c tests/sim/simtest.h \
-	tests/testutil.c tests/testutil.h
+tests_test_ebin_SOURCES = tests/test_ebin.c $(SIMTEST_SOURCES)
 tests_test_ebin_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_ebin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_ebin_LDADD = $(SIMTEST_LIBS)
 
 check_PROGRAMS += tests/test_sim_corrupt
 TESTS += tests/test_sim_corrupt
-tests_test_sim_corrupt_SOURCES = tests/test_sim_corrupt.c tests/sim/simtest.c tests/sim/simtest.h
+tests_test_sim_corrupt_SOURCES = tests/test_sim_corrupt.c $(SIMTEST_SOURCES)
 tests_test_sim_corrupt_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_sim_corrupt_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_sim_corrupt_LDADD = $(SIMTEST_LIBS)

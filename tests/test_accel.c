@@ -362,9 +362,5 @@ int main(void) {
   tcase_add_test(tc, instruction_limit_is_an_error);
   tcase_add_test(tc, loads_overlap_compute);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return run_suites(s, NULL);
 }

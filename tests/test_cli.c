@@ -909,9 +909,5 @@ int main(void) {
   tcase_add_test(tc, test_compile_accel_runs_on_einsim);
   tcase_add_test(tc, test_disasm);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? 0 : 1;
+  return run_suites(s, NULL);
 }

@@ -236,5 +236,5 @@ int main(void) {
   tcase_add_test(tc, assembler_memory_follows_the_text);
   tcase_add_test(tc, dma_between_tensors_is_rejected);
   suite_add_tcase(s, tc);
-  return simtest_run_suite(s);
+  return run_suites(s, NULL);
 }

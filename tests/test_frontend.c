@@ -1658,14 +1658,8 @@ static Suite *lower_suite(void) {
 int main(void) {
   add_programs("examples", &nexamples);
   add_programs("tests/programs", &nspec);
-  SRunner *sr = srunner_create(scanner_suite());
-  srunner_add_suite(sr, parser_suite());
-  srunner_add_suite(sr, sema_suite());
-  srunner_add_suite(sr, printer_suite());
-  srunner_add_suite(sr, lower_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int status = run_suites(scanner_suite(), parser_suite(), sema_suite(), printer_suite(),
+                          lower_suite(), NULL);
   free_programs();
-  return failed == 0 ? 0 : 1;
+  return status;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ir/cascade.h"
+#include "tests/testutil.h"
 
 /* ---- a builder for hand-made cascades ---- */
 
@@ -1164,10 +1165,4 @@ static Suite *ir_suite(void) {
   return s;
 }
 
-int main(void) {
-  SRunner *runner = srunner_create(ir_suite());
-  srunner_run_all(runner, CK_NORMAL);
-  int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+int main(void) { return run_suites(ir_suite(), NULL); }

@@ -126,5 +126,5 @@ int main(void) {
   tcase_add_test(tc, errors_name_the_line);
   tcase_add_test(tc, whole_file_errors);
   suite_add_tcase(s, tc);
-  return simtest_run_suite(s);
+  return run_suites(s, NULL);
 }

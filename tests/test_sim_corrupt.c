@@ -310,5 +310,5 @@ int main(void) {
   tcase_add_test(tc, token_errors);
   tcase_add_test(tc, every_bit_flip_is_safe);
   suite_add_tcase(s, tc);
-  return simtest_run_suite(s);
+  return run_suites(s, NULL);
 }

@@ -207,5 +207,5 @@ int main(void) {
   tcase_add_test(tc, rejections);
   tcase_add_test(tc, rng_is_deterministic_and_documented);
   suite_add_tcase(s, tc);
-  return simtest_run_suite(s);
+  return run_suites(s, NULL);
 }

@@ -650,4 +650,4 @@ static Suite *suite(void) {
   return s;
 }
 
-int main(void) { return simtest_run_suite(suite()); }
+int main(void) { return run_suites(suite(), NULL); }

@@ -2,6 +2,7 @@
 #ifndef EINC_TESTUTIL_H
 #define EINC_TESTUTIL_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -13,6 +14,10 @@ char *read_whole_file(const char *path, size_t *len);
 #define TEST_PRINTF_LIKE __attribute__((format(printf, 1, 2)))
 #else
 #define TEST_PRINTF_LIKE
+/* Runs the suites (a NULL-terminated list) and gives the exit status for
+ * main: 0 when every test passed, else 1. */
+int run_suites(Suite *first, ...);
+
 #endif
 
 /* A malloc'ed printf. */
@@ -38,5 +43,9 @@ char *make_temp_dir(const char *prefix);
 /* Removes the files in dir, then dir (its subdirectories must be removed
  * first). */
 void remove_dir(const char *dir);
+
+/* Runs the suites (a NULL-terminated list) and gives the exit status for
+ * main: 0 when every test passed, else 1. */
+int run_suites(Suite *first, ...);
 
 #endif

@@ -375,9 +375,5 @@ int main(void) {
   tcase_add_test(compile, compiled_object_links_into_c);
   tcase_add_test(compile, compile_writes_ll_and_s);
   suite_add_tcase(s, compile);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return run_suites(s, NULL);
 }

@@ -60,11 +60,3 @@ void simtest_end(SimRun *r) {
   sim_free(r->sim);
   free(r);
 }
-
-int simtest_run_suite(Suite *s) {
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

@@ -9,6 +9,7 @@
 #include "runtime/arch.h"
 #include "runtime/ebin.h"
 #include "runtime/sim.h"
+#include "tests/testutil.h"
 
 typedef struct Suite Suite;
 
@@ -33,8 +34,5 @@ void simtest_set(SimRun *r, const Ebin *bin, const char *tensor, const float *va
 bool simtest_go(SimRun *r);
 float *simtest_get(SimRun *r, const Ebin *bin, const char *tensor);
 void simtest_end(SimRun *r);
-
-/* Runs the suite with check's normal report; the process's exit status. */
-int simtest_run_suite(Suite *s);
 
 #endif
