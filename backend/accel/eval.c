@@ -7,6 +7,14 @@
 
 static uint8_t opcode(const char *mnemonic) { return isa_op_by_mnemonic(mnemonic)->opcode; }
 
+/* A region as the operand whose address field is `addr`; its row and
+ * column strides are the next two fields (docs/isa.md, format VEC). */
+static void set_operand(uint32_t *w, IsaFieldId addr, const Region *r) {
+  isa_set(w, addr, r->addr);
+  isa_set(w, addr + 1, r->rs);
+  isa_set(w, addr + 2, r->cs);
+}
+
 /* One vector instruction; `acc` makes a reduction combine with the old d,
  * which it then reads too. */
 static void vec_emit(Gen *g, uint8_t op, bool acc, const Region *d, const Region *a,
@@ -17,37 +25,24 @@ static void vec_emit(Gen *g, uint8_t op, bool acc, const Region *d, const Region
   isa_set(w, FLD_V_ACC, acc);
   isa_set(w, FLD_V_ROWS, rows);
   isa_set(w, FLD_V_COLS, cols);
-  isa_set(w, FLD_V_D, d->addr);
-  isa_set(w, FLD_V_DRS, d->rs);
-  isa_set(w, FLD_V_DCS, d->cs);
-  Access accs[5];
-  int n = 0;
-  if (acc)
-    accs[n++] = (Access){region_hazard(g, d), false};
-  if (a) {
-    isa_set(w, FLD_V_A, a->addr);
-    isa_set(w, FLD_V_ARS, a->rs);
-    isa_set(w, FLD_V_ACS, a->cs);
-    accs[n++] = (Access){region_hazard(g, a), false};
-  }
+  set_operand(w, FLD_V_D, d);
   if (use_imm) {
     uint32_t bits;
     memcpy(&bits, &imm, 4);
     if (isa_op_by_opcode(op)->kind != K_FILL)
       isa_set(w, FLD_V_IMMF, 1);
     isa_set(w, FLD_V_IMM, bits);
-  } else if (b) {
-    isa_set(w, FLD_V_B, b->addr);
-    isa_set(w, FLD_V_BRS, b->rs);
-    isa_set(w, FLD_V_BCS, b->cs);
-    accs[n++] = (Access){region_hazard(g, b), false};
+    b = NULL;
   }
-  if (c) {
-    isa_set(w, FLD_V_C, c->addr);
-    isa_set(w, FLD_V_CRS, c->rs);
-    isa_set(w, FLD_V_CCS, c->cs);
-    accs[n++] = (Access){region_hazard(g, c), false};
-  }
+  const Region *src[] = {acc ? d : NULL, a, b, c};
+  const IsaFieldId field[] = {FLD_V_D, FLD_V_A, FLD_V_B, FLD_V_C};
+  Access accs[5];
+  int n = 0;
+  for (int i = 0; i < 4; i++)
+    if (src[i]) {
+      set_operand(w, field[i], src[i]);
+      accs[n++] = (Access){region_hazard(g, src[i]), false};
+    }
   accs[n++] = (Access){region_hazard(g, d), true};
   emit(g, w, accs, n);
 }
