@@ -120,7 +120,7 @@ static void copy_inputs(const Cascade *c, float **from, float **to) {
 }
 
 static int check_cascade(const Options *o, const Cascade *c, Arena *arena) {
-  if (!check_dtypes(c, "cpu") || !check_inputs(o, c))
+  if (!check_target(c, "cpu") || !check_inputs(o, c))
     return EXIT_REJECTED;
   const LoopProgram *p = lower_trivial(c, arena);
   AccelProgram ap;

@@ -36,6 +36,8 @@ int compile_usage(const Options *o) {
 }
 
 static int compile_cpu(const Options *o, const Cascade *c, Arena *arena) {
+  if (!check_target(c, "cpu"))
+    return EXIT_REJECTED;
   CpuEmitKind kind = CPU_EMIT_OBJECT;
   size_t stem = strlen(o->output) - 2;
   if (has_suffix(o->output, ".s"))
@@ -65,7 +67,7 @@ static bool write_binary(const Ebin *bin, const char *path) {
 }
 
 static int compile_accel(const Options *o, const Cascade *c, Arena *arena) {
-  if (!check_dtypes(c, "accel"))
+  if (!check_target(c, "accel"))
     return EXIT_REJECTED;
   AccelProgram ap;
   if (!accel_build(o, lower_trivial(c, arena), &ap))

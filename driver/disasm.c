@@ -56,7 +56,7 @@ static int disasm_binary(const Options *o) {
 
 static int disasm_cascade(const Options *o, const Cascade *c, Arena *arena) {
   AccelProgram ap;
-  if (!check_dtypes(c, "accel") || !accel_build(o, lower_trivial(c, arena), &ap))
+  if (!check_target(c, "accel") || !accel_build(o, lower_trivial(c, arena), &ap))
     return EXIT_REJECTED;
   int status = print_to(o, print_program, &ap);
   accel_free(&ap);

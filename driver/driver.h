@@ -60,8 +60,9 @@ int print_to(const Options *o, void (*print)(const void *what, FILE *f), const v
 
 /* ---- tensors.c: host buffers, one per tensor of the Cascade -------------- */
 
-/* The target computes in binary32 only: say so about any other dtype. */
-bool check_dtypes(const Cascade *c, const char *target);
+/* What the target cannot take, said before any work: a dtype other than
+ * binary32, and on the cpu tensors beyond its address space. */
+bool check_target(const Cascade *c, const char *target);
 /* Every --input names an input or param of the model, once. */
 bool check_inputs(const Options *o, const Cascade *c);
 /* A buffer per tensor (64-byte aligned, zeroed, followed by a guard); with

@@ -32,7 +32,7 @@ bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes 
 }
 
 static int run_cpu(const Options *o, const Cascade *c, Arena *arena) {
-  if (!check_dtypes(c, "cpu") || !check_inputs(o, c))
+  if (!check_target(c, "cpu") || !check_inputs(o, c))
     return EXIT_REJECTED;
   float **bufs = alloc_tensors(c, true);
   if (!bufs)
@@ -54,7 +54,7 @@ static int run_cpu(const Options *o, const Cascade *c, Arena *arena) {
 
 /* Quiet by default (tests compare standard error); --verbose says what ran. */
 static int run_accel(const Options *o, const Cascade *c, Arena *arena) {
-  if (!check_dtypes(c, "accel") || !check_inputs(o, c))
+  if (!check_target(c, "accel") || !check_inputs(o, c))
     return EXIT_REJECTED;
   double t0 = now_s();
   AccelProgram ap;

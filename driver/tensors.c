@@ -27,7 +27,7 @@ bool check_inputs(const Options *o, const Cascade *c) {
   return true;
 }
 
-bool check_dtypes(const Cascade *c, const char *target) {
+bool check_target(const Cascade *c, const char *target) {
   for (int i = 0; i < c->ntensors; i++)
     if (c->tensors[i]->dtype != DTYPE_F32) {
       fprintf(stderr, "einc: tensor '%s' is %s; the %s target supports only f32 (not yet %s)\n",
@@ -35,7 +35,11 @@ bool check_dtypes(const Cascade *c, const char *target) {
               dtype_name(c->tensors[i]->dtype));
       return false;
     }
-  return true;
+  if (strcmp(target, "cpu") != 0)
+    return true; /* the accelerator backend checks its own limits */
+  Diag diag;
+  diag_init(&diag, stderr);
+  return cpu_check_sizes(c, &diag);
 }
 
 const InputFile *input_for(const Options *o, const char *name) {
@@ -123,7 +127,7 @@ bool write_outputs(const Options *o, const Cascade *c, float **bufs, int *writte
 enum { GUARD_BYTES = 64, GUARD_BYTE = 0xA5 };
 
 static size_t buffer_bytes(const Tensor *t) {
-  return (size_t)((tensor_elements(t) * 4 + 63) / 64 * 64);
+  return (size_t)cpu_aligned_bytes(tensor_elements(t));
 }
 
 bool guards_intact(const Cascade *c, float **bufs) {

@@ -5,6 +5,7 @@ libeincfront_a_SOURCES = \
 	frontend/lexer.l \
 	frontend/ast.h \
 	frontend/sema.c frontend/sema.h \
+	frontend/symtab.c frontend/symtab.h \
 	frontend/sema_einsum.c \
 	frontend/frontend.c frontend/frontend.h
 # flex's generated code trips a few warnings that are not ours to fix.

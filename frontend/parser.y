@@ -93,11 +93,23 @@ static void add_stmt(ParseCtx *ctx, AstStmt *s) {
   ctx->prog.last = s;
 }
 
-/* A list of expressions is built back to front and reversed once. */
+/* A list is built back to front and reversed once: appending at its end
+ * would walk it for every item. */
 static AstExpr *reverse(AstExpr *list) {
   AstExpr *out = NULL;
   while (list) {
     AstExpr *next = list->next;
+    list->next = out;
+    out = list;
+    list = next;
+  }
+  return out;
+}
+
+static AstLet *reverse_lets(AstLet *list) {
+  AstLet *out = NULL;
+  while (list) {
+    AstLet *next = list->next;
     list->next = out;
     out = list;
     list = next;
@@ -132,7 +144,7 @@ static AstExpr *reverse(AstExpr *list) {
 
 %type <expr> expr primary expr_list_rev dims_opt init_opt lhs
 %type <stmt> stmt
-%type <let> let_list let_item
+%type <let> let_list let_list_rev let_item
 %type <role> role
 %type <str> type_opt
 
@@ -174,14 +186,12 @@ stmt:
 ;
 
 let_list:
+  let_list_rev  { $$ = reverse_lets($1); }
+;
+
+let_list_rev:
   let_item
-| let_list ',' let_item {
-    AstLet *l = $1;
-    while (l->next)
-      l = l->next;
-    l->next = $3;
-    $$ = $1;
-  }
+| let_list_rev ',' let_item  { $3->next = $1; $$ = $3; }
 ;
 
 let_item:

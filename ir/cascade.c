@@ -1,5 +1,6 @@
 #include "ir/cascade.h"
 
+#include <assert.h>
 #include <string.h>
 
 static const char *const dtype_names[] = {"f32", "f16", "bf16", "i8", "i32"};
@@ -26,10 +27,19 @@ bool expr_is_condition(const Expr *x) {
   return (x->kind == EX_UNARY || x->kind == EX_BINARY) && op_is_condition(x->op);
 }
 
-int64_t tensor_elements(const Tensor *t) {
-  int64_t n = 1;
+bool tensor_count_elements(const Tensor *t, int64_t *n) {
+  *n = 1;
   for (int i = 0; i < t->rank; i++)
-    n *= t->dims[i];
+    if (__builtin_mul_overflow(*n, t->dims[i], n))
+      return false;
+  return true;
+}
+
+int64_t tensor_elements(const Tensor *t) {
+  int64_t n;
+  bool exact = tensor_count_elements(t, &n);
+  assert(exact && "the frontend refuses element counts that overflow");
+  (void)exact;
   return n;
 }
 

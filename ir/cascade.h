@@ -159,7 +159,10 @@ const char *reduce_name(ReduceOp r);
 const char *op_name(Op op);            /* "+", "<=", "!", ... */
 bool op_is_condition(Op op);           /* comparisons and logic give conditions */
 bool expr_is_condition(const Expr *x); /* a comparison or logic node */
+/* The element count; the frontend refuses a tensor whose count overflows
+ * (tensor_count_elements), so every later caller gets an exact value. */
 int64_t tensor_elements(const Tensor *t);
+bool tensor_count_elements(const Tensor *t, int64_t *n); /* false on overflow */
 /* The index variable a recurrence runs along: the left-hand one at rec->pos. */
 int recurrence_var(const Einsum *e);
 Tensor *cascade_find_tensor(const Cascade *c, const char *name);
@@ -168,6 +171,14 @@ Tensor *cascade_find_tensor(const Cascade *c, const char *name);
  * (its reads' indices and its index values). */
 bool index_uses(const Index *ix, int var);
 bool expr_uses(const Expr *x, int var);
+
+/* The range [lo, hi] an index takes when each variable v is in
+ * [var_lo[v], var_hi[v]] (interval arithmetic: exact for affine indices).
+ * False when a bound of some subexpression leaves the 64-bit range; the
+ * frontend refuses such an index over the variables' full extents, so within
+ * them (and any tile of them) the answer is always exact. */
+bool index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
+                  int64_t *hi);
 
 /* Floor division and modulo (round toward negative infinity), b > 0. */
 int64_t floor_div(int64_t a, int64_t b);

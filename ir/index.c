@@ -1,44 +1,54 @@
 /* Facts about index expressions that lowering and code generation share. */
 #include "ir/loop.h"
 
-void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
+/* Interval arithmetic, checked: every bound of every subexpression must fit
+ * in 64 bits, else the answer would be a wrapped interval that looks in range. */
+bool index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
                   int64_t *hi) {
   int64_t a, b, c, d;
   switch (ix->kind) {
   case IX_CONST:
     *lo = *hi = ix->value;
-    return;
+    return true;
   case IX_VAR:
     *lo = var_lo[ix->var];
     *hi = var_hi[ix->var];
-    return;
+    return true;
   case IX_NEG:
-    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
-    *lo = -b;
-    *hi = -a;
-    return;
+    if (!index_bounds(ix->lhs, var_lo, var_hi, &a, &b))
+      return false;
+    return !__builtin_sub_overflow(0, b, lo) && !__builtin_sub_overflow(0, a, hi);
   case IX_ADD:
+    if (!index_bounds(ix->lhs, var_lo, var_hi, &a, &b) ||
+        !index_bounds(ix->rhs, var_lo, var_hi, &c, &d))
+      return false;
+    return !__builtin_add_overflow(a, c, lo) && !__builtin_add_overflow(b, d, hi);
   case IX_SUB:
-    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
-    index_bounds(ix->rhs, var_lo, var_hi, &c, &d);
-    *lo = ix->kind == IX_ADD ? a + c : a - d;
-    *hi = ix->kind == IX_ADD ? b + d : b - c;
-    return;
+    if (!index_bounds(ix->lhs, var_lo, var_hi, &a, &b) ||
+        !index_bounds(ix->rhs, var_lo, var_hi, &c, &d))
+      return false;
+    return !__builtin_sub_overflow(a, d, lo) && !__builtin_sub_overflow(b, c, hi);
   case IX_MUL: {
     const Index *k = ix->lhs->kind == IX_CONST ? ix->lhs : ix->rhs;
     const Index *v = k == ix->lhs ? ix->rhs : ix->lhs;
-    index_bounds(v, var_lo, var_hi, &a, &b);
-    *lo = k->value >= 0 ? k->value * a : k->value * b;
-    *hi = k->value >= 0 ? k->value * b : k->value * a;
-    return;
+    if (!index_bounds(v, var_lo, var_hi, &a, &b))
+      return false;
+    if (k->value < 0) {
+      int64_t t = a;
+      a = b;
+      b = t;
+    }
+    return !__builtin_mul_overflow(k->value, a, lo) && !__builtin_mul_overflow(k->value, b, hi);
   }
   case IX_DIV:
-    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
+    if (!index_bounds(ix->lhs, var_lo, var_hi, &a, &b))
+      return false;
     *lo = floor_div(a, ix->rhs->value);
     *hi = floor_div(b, ix->rhs->value);
-    return;
+    return true;
   case IX_MOD:
-    index_bounds(ix->lhs, var_lo, var_hi, &a, &b);
+    if (!index_bounds(ix->lhs, var_lo, var_hi, &a, &b))
+      return false;
     if (floor_div(a, ix->rhs->value) == floor_div(b, ix->rhs->value)) {
       *lo = floor_mod(a, ix->rhs->value); /* no wrap-around inside the range */
       *hi = floor_mod(b, ix->rhs->value);
@@ -46,8 +56,9 @@ void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi,
       *lo = 0;
       *hi = ix->rhs->value - 1;
     }
-    return;
+    return true;
   }
+  return false;
 }
 
 RangeFact access_range(const LBuffer *buf, Index *const *index, const int64_t *var_lo,
@@ -55,7 +66,8 @@ RangeFact access_range(const LBuffer *buf, Index *const *index, const int64_t *v
   RangeFact fact = RANGE_INSIDE;
   for (int d = 0; d < buf->rank; d++) {
     int64_t lo, hi;
-    index_bounds(index[d], var_lo, var_hi, &lo, &hi);
+    if (!index_bounds(index[d], var_lo, var_hi, &lo, &hi))
+      return RANGE_MIXED; /* unproven: the access keeps its check */
     if (hi < 0 || lo >= buf->dims[d])
       return RANGE_OUTSIDE;
     if (lo < 0 || hi >= buf->dims[d])
@@ -76,19 +88,18 @@ bool index_linear_in(const Index *ix, int var, int64_t *coef) {
   case IX_NEG:
     if (!index_linear_in(ix->lhs, var, &a))
       return false;
-    *coef = -a;
-    return true;
+    return !__builtin_sub_overflow(0, a, coef);
   case IX_ADD:
   case IX_SUB:
     if (!index_linear_in(ix->lhs, var, &a) || !index_linear_in(ix->rhs, var, &b))
       return false;
-    *coef = ix->kind == IX_ADD ? a + b : a - b;
-    return true;
+    return ix->kind == IX_ADD ? !__builtin_add_overflow(a, b, coef)
+                              : !__builtin_sub_overflow(a, b, coef);
   case IX_MUL:
     if (!index_linear_in(ix->lhs, var, &a) || !index_linear_in(ix->rhs, var, &b))
       return false;
-    *coef = ix->lhs->kind == IX_CONST ? ix->lhs->value * b : a * ix->rhs->value;
-    return true;
+    return ix->lhs->kind == IX_CONST ? !__builtin_mul_overflow(ix->lhs->value, b, coef)
+                                     : !__builtin_mul_overflow(a, ix->rhs->value, coef);
   case IX_DIV:
   case IX_MOD:
     if (!index_linear_in(ix->lhs, var, &a))

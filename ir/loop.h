@@ -91,17 +91,13 @@ typedef struct LoopProgram {
   int nkernels;
 } LoopProgram;
 
-/* The range [lo, hi] an index takes when each variable v is in
- * [var_lo[v], var_hi[v]] (interval arithmetic: exact for affine indices). */
-void index_bounds(const Index *ix, const int64_t *var_lo, const int64_t *var_hi, int64_t *lo,
-                  int64_t *hi);
 /* Where buf[index] falls for every variable value v in [var_lo[v], var_hi[v]]:
  * inside the buffer, wholly outside it in some dimension, or a mix. */
 typedef enum { RANGE_INSIDE, RANGE_OUTSIDE, RANGE_MIXED } RangeFact;
 RangeFact access_range(const LBuffer *buf, Index *const *index, const int64_t *var_lo,
                        const int64_t *var_hi);
 /* If ix = coef * var + (terms without var), the coefficient; false when var
- * appears under / or %. */
+ * appears under / or %, or when the coefficient does not fit in 64 bits. */
 bool index_linear_in(const Index *ix, int var, int64_t *coef);
 
 /* The trivial mapping: every tensor a DRAM buffer, one loop nest per Einsum. */

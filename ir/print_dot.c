@@ -51,16 +51,32 @@ static void print_tensor_node(const Tensor *t, FILE *out) {
   fprintf(out, "\", %s];\n", role_style(t->role));
 }
 
-static void mark_reads(const Expr *x, bool *read) {
+/* The tensors an Einsum reads, each once: marked in `read` (all false
+ * between Einsums) and listed in ids, so that clearing them afterwards costs
+ * the reads, not the cascade's number of tensors. */
+typedef struct Reads {
+  bool *read;
+  int *ids;
+  int n;
+} Reads;
+
+static void collect_reads(const Expr *x, Reads *r) {
   if (!x)
     return;
-  if (x->kind == EX_READ)
-    read[x->tensor->id] = true;
+  if (x->kind == EX_READ && !r->read[x->tensor->id]) {
+    r->read[x->tensor->id] = true;
+    r->ids[r->n++] = x->tensor->id;
+  }
   for (int i = 0; i < x->nargs; i++)
-    mark_reads(x->arg[i], read);
+    collect_reads(x->arg[i], r);
 }
 
-static void print_einsum_node(const Cascade *c, const Einsum *e, int pos, bool *read, FILE *out) {
+static int compare_ids(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+static void print_einsum_node(const Einsum *e, int pos, Reads *reads, FILE *out) {
   char *text = statement_string(e);
   fprintf(out, "  e%d [label=", pos);
   print_dot_string(text, out);
@@ -69,14 +85,17 @@ static void print_einsum_node(const Cascade *c, const Einsum *e, int pos, bool *
 
   /* Inputs in tensor order, for determinism. A recurrence's reads of its own
    * output are drawn as the dashed self-edge instead of a cycle. */
-  for (int i = 0; i < c->ntensors; i++)
-    read[i] = false;
-  mark_reads(e->rhs, read);
+  reads->n = 0;
+  collect_reads(e->rhs, reads);
   if (e->rec)
-    mark_reads(e->rec->init, read);
-  for (int i = 0; i < c->ntensors; i++)
-    if (read[i] && c->tensors[i] != e->out)
-      fprintf(out, "  t%d -> e%d;\n", i, pos);
+    collect_reads(e->rec->init, reads);
+  qsort(reads->ids, (size_t)reads->n, sizeof *reads->ids, compare_ids);
+  for (int i = 0; i < reads->n; i++) {
+    int id = reads->ids[i];
+    reads->read[id] = false;
+    if (id != e->out->id)
+      fprintf(out, "  t%d -> e%d;\n", id, pos);
+  }
   fprintf(out, "  e%d -> t%d;\n", pos, e->out->id);
   if (e->rec) {
     fprintf(out, "  e%d -> e%d [style=dashed, label=", pos, pos);
@@ -89,13 +108,15 @@ void print_dot(const Cascade *c, FILE *out) {
   fputs("digraph cascade {\n", out);
   for (int i = 0; i < c->ntensors; i++)
     print_tensor_node(c->tensors[i], out);
-  bool *read = calloc(c->ntensors > 0 ? (size_t)c->ntensors : 1, sizeof *read);
-  if (!read) {
+  size_t n = c->ntensors > 0 ? (size_t)c->ntensors : 1;
+  Reads reads = {calloc(n, sizeof *reads.read), calloc(n, sizeof *reads.ids), 0};
+  if (!reads.read || !reads.ids) {
     fprintf(stderr, "einc: out of memory\n");
     abort();
   }
   for (int i = 0; i < c->neinsums; i++)
-    print_einsum_node(c, c->einsums[i], i, read, out);
-  free(read);
+    print_einsum_node(c->einsums[i], i, &reads, out);
+  free(reads.read);
+  free(reads.ids);
   fputs("}\n", out);
 }

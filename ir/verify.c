@@ -55,6 +55,37 @@ static void *xcalloc(size_t n, size_t size) {
 
 static const char *name_or_null(const char *name) { return name ? name : "(null)"; }
 
+typedef struct NamedPos {
+  const char *name;
+  int pos;
+} NamedPos;
+
+static int compare_named(const void *a, const void *b) {
+  const NamedPos *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* For each of names[0..n), the position of the first entry with the same
+ * name (a NULL name is its own first). Sorting makes it n log n: comparing
+ * every pair is 10^9 strcmp calls for a 50 000-statement cascade. */
+static int *first_with_name(const char *const *names, int n) {
+  int *first = xcalloc((size_t)n, sizeof *first);
+  NamedPos *sorted = xcalloc((size_t)n, sizeof *sorted);
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    first[i] = i;
+    if (names[i])
+      sorted[m++] = (NamedPos){names[i], i};
+  }
+  qsort(sorted, (size_t)m, sizeof *sorted, compare_named);
+  for (int k = 1; k < m; k++)
+    if (strcmp(sorted[k].name, sorted[k - 1].name) == 0)
+      first[sorted[k].pos] = first[sorted[k - 1].pos];
+  free(sorted);
+  return first;
+}
+
 /* True if t is the cascade's own tensor, so that its id can index tables. */
 static bool tensor_in_cascade(const Verifier *v, const Tensor *t) {
   return t && t->id >= 0 && t->id < v->c->ntensors && v->c->tensors[t->id] == t;
@@ -92,6 +123,10 @@ static void verify_tensor_shape(Verifier *v, const Tensor *t) {
 static void verify_tensors(Verifier *v) {
   const Cascade *c = v->c;
   SrcLoc file_loc = {c->file, 0, 0};
+  const char **names = xcalloc((size_t)c->ntensors, sizeof *names);
+  for (int i = 0; i < c->ntensors; i++)
+    names[i] = c->tensors[i] ? c->tensors[i]->name : NULL;
+  int *first = first_with_name(names, c->ntensors);
   for (int i = 0; i < c->ntensors; i++) {
     const Tensor *t = c->tensors[i];
     if (!t) {
@@ -103,17 +138,16 @@ static void verify_tensors(Verifier *v) {
     if (t->id != i)
       fail(v, t->loc, "tensor '%s' has id %d but is at position %d", name_or_null(t->name), t->id,
            i);
-    for (int j = 0; j < i && t->name; j++)
-      if (c->tensors[j] && c->tensors[j]->name && strcmp(c->tensors[j]->name, t->name) == 0) {
-        fail(v, t->loc, "two tensors are named '%s'", t->name);
-        break;
-      }
+    if (first[i] != i)
+      fail(v, t->loc, "two tensors are named '%s'", t->name);
     if (t->role < ROLE_INPUT || t->role > ROLE_INTERMEDIATE)
       fail(v, t->loc, "tensor '%s' has unknown role %d", name_or_null(t->name), (int)t->role);
     if (t->dtype < DTYPE_F32 || t->dtype > DTYPE_I32)
       fail(v, t->loc, "tensor '%s' has unknown dtype %d", name_or_null(t->name), (int)t->dtype);
     verify_tensor_shape(v, t);
   }
+  free(first);
+  free(names);
 }
 
 /* Runs after the Einsums, which fill defined_by. */
@@ -426,17 +460,24 @@ static void verify_variables(Verifier *v) {
    * share a name; a left-hand variable's name is unique, or the text form
    * would not read back to the same variables. */
   int nlhs = e->out && e->lhs ? e->out->rank : 0;
+  const char **names = xcalloc((size_t)e->nvars, sizeof *names);
+  for (int i = 0; i < e->nvars; i++)
+    names[i] = e->vars[i].name;
+  int *first = first_with_name(names, e->nvars);
+  int *count = xcalloc((size_t)e->nvars, sizeof *count);
+  for (int i = 0; i < e->nvars; i++)
+    count[first[i]]++;
   for (int i = 0; i < nlhs; i++) {
     int a = e->lhs[i];
     if (a < 0 || a >= e->nvars || !e->vars[a].name)
       continue;
-    for (int j = 0; j < e->nvars; j++)
-      if (j != a && e->vars[j].name && strcmp(e->vars[j].name, e->vars[a].name) == 0) {
-        fail(v, v->loc, "two variables are named '%s', one of them on the left-hand side",
-             e->vars[a].name);
-        break;
-      }
+    if (count[first[a]] > 1)
+      fail(v, v->loc, "two variables are named '%s', one of them on the left-hand side",
+           e->vars[a].name);
   }
+  free(count);
+  free(first);
+  free(names);
 }
 
 static bool verify_lhs(Verifier *v) {

@@ -23,6 +23,7 @@ typedef struct Lower {
   LoopProgram *prog;
   const Einsum *e;
   Kernel *k;
+  int cap_bufs;               /* of k->bufs */
   int64_t *full_lo, *full_hi; /* each variable's whole range in this Einsum */
   LExpr *init;                /* a recurrence's init, lowered once for all its self-reads */
 } Lower;
@@ -382,6 +383,7 @@ static void add_buffer_use(Lower *L, LBuffer *b) {
   for (int i = 0; i < k->nbufs; i++)
     if (k->bufs[i] == b)
       return;
+  k->bufs = arena_reserve(L->arena, k->bufs, k->nbufs, &L->cap_bufs, sizeof *k->bufs);
   k->bufs[k->nbufs++] = b;
 }
 
@@ -401,7 +403,8 @@ static Kernel *lower_einsum(Lower *L, const Einsum *e) {
   k->var_names = arena_alloc(L->arena, sizeof *k->var_names * e->nvars);
   for (int i = 0; i < e->nvars; i++)
     k->var_names[i] = e->vars[i].name;
-  k->bufs = arena_alloc(L->arena, sizeof *k->bufs * (L->prog->nbuffers + 1));
+  k->bufs = NULL; /* grown by add_buffer_use: a kernel touches few of the buffers */
+  L->cap_bufs = 0;
   L->e = e;
   L->k = k;
   L->full_lo = arena_alloc(L->arena, sizeof *L->full_lo * (e->nvars + 1));

@@ -57,14 +57,14 @@ static bool compile(const char *src, const Arch *arch, AccelProgram *ap, char **
   return ok;
 }
 
-typedef struct Run {
+typedef struct AccelRun {
   AccelProgram ap;
   Sim *sim;
   SimStats st;
-} Run;
+} AccelRun;
 
 /* Compiles and runs src on the simulator (seed 0 inputs). */
-static void run(const char *src, bool tiny, Run *r) {
+static void run(const char *src, bool tiny, AccelRun *r) {
   Arch arch;
   get_arch(&arch, tiny);
   char *err = NULL, msg[600];
@@ -82,13 +82,13 @@ static void run(const char *src, bool tiny, Run *r) {
   ck_assert_uint_eq(r->st.stray_tokens, 0);
 }
 
-static const float *tensor(Run *r, const char *name) {
+static const float *tensor(AccelRun *r, const char *name) {
   const EbinTensor *t = ebin_find_tensor(&r->ap.bin, name);
   ck_assert_ptr_nonnull(t);
   return sim_tensor_data(r->sim, t);
 }
 
-static void finish(Run *r) {
+static void finish(AccelRun *r) {
   sim_free(r->sim);
   accel_free(&r->ap);
 }
@@ -114,7 +114,7 @@ START_TEST(unusual_indices) {
                     "r[i] = v[N - 1 - i] + v[i - 3]\n"
                     "d[i, j] = v[i / 2] * x[j, i % 5]\n"
                     "s[i, j] = v[i + j - 20] - x[j, i - j]\n";
-  Run r;
+  AccelRun r;
   run(src, _i, &r);
   enum { N = 37, M = 23 };
   float *x = seeded("x", M * N), *v = seeded("v", N);
@@ -147,7 +147,7 @@ START_TEST(reductions_and_constants) {
                     "total = sum(i, j: x[i, j])\n"
                     "cmax[j] = max(i: x[i, j])\n"
                     "e[i, j] = select(x[i, j] > 0.25, 1 - x[i, j], 2 / (i + j + 1))\n";
-  Run r;
+  AccelRun r;
   run(src, _i, &r);
   enum { N = 19, M = 45 };
   float *x = seeded("x", N * M);
@@ -179,7 +179,7 @@ START_TEST(recurrences) {
                     "p[t] = p[t - 1] + a[t, 0]\n"
                     "f[t] = 0.5 * f[t - 1] + 0.25 * f[t - 2] + b[t, 1]\n"
                     "m[t, c] = max(m[t - 1, c], a[t, c]) init -1\n";
-  Run r;
+  AccelRun r;
   run(src, _i, &r);
   enum { T = 41, C = 7 };
   float *a = seeded("a", T * C), *b = seeded("b", T * C), *h0 = seeded("h0", C);
@@ -207,7 +207,7 @@ END_TEST
  * slots many tiles back filled the vector-to-load token queue, and the
  * load of h[l-2] waited behind it for the previous store: einsim deadlocked. */
 START_TEST(token_queues_do_not_overflow) {
-  Run r;
+  AccelRun r;
   run("let L = 10\ninput x[L]\noutput h[L]\nh[l] = h[l-2] * (x[l] + (x[l] + x[l])) + 1\n", _i, &r);
   enum { L = 10 };
   float *x = seeded("x", L);
@@ -224,7 +224,7 @@ END_TEST
  * one-word slots and forgot the hazards of the words past them, so the next
  * Einsum overwrote a tile the first one's store was still reading. */
 START_TEST(hazards_survive_small_einsums) {
-  Run r;
+  AccelRun r;
   run("let B = 2, C = 8\ninput w[B]\noutput y0[C]\noutput y1\noutput y2[B, C]\n"
       "y0[i] = y0[i - 1] + 0.5\ny1 = 3\ny2[i, j] = max(r: w[r] + w[i])\n",
       _i, &r);
@@ -337,7 +337,7 @@ END_TEST
 /* Double buffering: with many tiles, the loads of one overlap the matrix
  * work of another, so the run is shorter than the two units' busy time. */
 START_TEST(loads_overlap_compute) {
-  Run r;
+  AccelRun r;
   run("let N = 256\ninput a[N, N]\ninput b[N, N]\noutput c[N, N]\n"
       "c[i, j] = a[i, k] * b[k, j]\n",
       false, &r);

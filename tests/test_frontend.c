@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "frontend/frontend.h"
 #include "ir/cascade.h"
@@ -345,6 +346,24 @@ START_TEST(test_nul_byte) {
    * gets no "unexpected end of file" (the file did not end there). */
   ck_assert_str_eq(r.errors,
                    "t.ein:3:11: error: NUL byte in the program text; is this a binary file?\n");
+  compiled_free(&r);
+}
+END_TEST
+
+START_TEST(test_nul_byte_in_comments) {
+  /* A comment is program text too: its NUL is the same error as any other. */
+  static const char hash[] = "input x[4] # a\0b\noutput y[4]\n";
+  static const char slashes[] = "input x[4]\n// a\0b\noutput y[4]\n";
+  Compiled r;
+  compile_full(&r, "t.ein", hash, sizeof hash - 1, NULL, 0);
+  ck_assert_ptr_null(r.c);
+  ck_assert_str_eq(r.errors,
+                   "t.ein:1:15: error: NUL byte in the program text; is this a binary file?\n");
+  compiled_free(&r);
+  compile_full(&r, "t.ein", slashes, sizeof slashes - 1, NULL, 0);
+  ck_assert_ptr_null(r.c);
+  ck_assert_str_eq(r.errors,
+                   "t.ein:2:5: error: NUL byte in the program text; is this a binary file?\n");
   compiled_free(&r);
 }
 END_TEST
@@ -869,6 +888,20 @@ static const Case valid_cases[] = {
     {"a recurrence read inside a function and a select",
      "input x[8]\noutput h[8]\nh[l] = tanh(h[l - 1]) + select(l > 0, h[l - 1], 1) + x[l]\n",
      "input x[8]\noutput h[8]\nh[l] = tanh(h[l - 1]) + select(l > 0, h[l - 1], 1) + x[l]\n"},
+    {"a bound variable hides a free one of its name, which is seen again after",
+     "input x[4, 3]\ninput w[5]\noutput y[4]\ny[i] = x[i, k] * sum(k: w[k]) + x[i, k] * 2\n",
+     "input x[4, 3]\ninput w[5]\noutput y[4]\ny[i] = sum(k: x[i, k] * sum(k: w[k]) + x[i, k] * "
+     "2)\n"},
+    /* 64-bit counts and index ranges (issue 12): the largest that fit */
+    {"the largest element counts",
+     "input x[3037000499, 3037000499]\ninput z[9223372036854775807]\n",
+     "input x[3037000499, 3037000499]\ninput z[9223372036854775807]\n"},
+    {"an index that reaches the edge of the 64-bit range",
+     "input x[4]\noutput y[4]\ny[i] = x[i * 3074457345618258602] + x[i - 9223372036854775805]\n",
+     "input x[4]\noutput y[4]\ny[i] = x[i * 3074457345618258602] + x[i - 9223372036854775805]\n"},
+    {"a self-read's range is checked in its canonical form",
+     "input x[4]\nh[l] = h[l + 9223372036854775807 - 9223372036854775807 - 1] + x[l]\n",
+     "input x[4]\ntensor h[4]\nh[l] = h[l - 1] + x[l]\n"},
 };
 
 START_TEST(test_valid) { check_valid(&valid_cases[_i]); }
@@ -1111,6 +1144,27 @@ START_TEST(test_define_to_a_bad_dimension) {
   /* One error per declaration; the statement over them adds none. */
   ck_assert_str_eq(r.errors, "t.ein:2:9: error: dimension 1 of 'x' must be at least 1, got 0\n"
                              "t.ein:3:10: error: dimension 1 of 'y' must be at least 1, got 0\n");
+  compiled_free(&r);
+}
+END_TEST
+
+/* A -D that makes a shape's element count overflow is refused like a
+ * written one (issue 12), and so is an index it makes overflow. */
+START_TEST(test_define_to_an_overflowing_shape) {
+  const char *text = "let N = 4\ninput x[N, N]\noutput y[N]\ny[i] = x[i, 0] + x[N * i, 0]\n";
+  Define defs[] = {{"N", 4294967296}};
+  Compiled r;
+  compile_full(&r, "t.ein", text, strlen(text), defs, 1);
+  ck_assert_ptr_null(r.c);
+  ck_assert_str_eq(r.errors, "t.ein:2:7: error: 'x' has 4294967296 x 4294967296 elements: more "
+                             "than a 64-bit count holds\n");
+  compiled_free(&r);
+  text = "let N = 4\ninput x[N]\noutput y[N]\ny[i] = x[N * i]\n";
+  defs[0].value = 3037000501;
+  compile_full(&r, "t.ein", text, strlen(text), defs, 1);
+  ck_assert_ptr_null(r.c);
+  ck_assert_str_eq(r.errors, "t.ein:4:8: error: index '3037000501 * i' can leave the 64-bit "
+                             "integer range (i runs over 0..3037000500)\n");
   compiled_free(&r);
 }
 END_TEST
@@ -1383,6 +1437,50 @@ static const Case invalid_cases[] = {
      "input x[4]\nh[l] = h[l - 4611686018427387904 - 4611686018427387904] + "
      "x[l]\n",
      "t.ein:2:8: error: integer overflow in the index of 'h' along 'l'\n"},
+    /* 64-bit counts and index ranges (issue 12) */
+    {"index that wraps around 2^64",
+     "input x[4]\noutput y[4]\ny[i] = x[i * -6148914691236517205]\n",
+     "t.ein:3:8: error: index 'i * -6148914691236517205' can leave the 64-bit integer range (i "
+     "runs over 0..3)\n"},
+    {"index product that overflows", "input x[5]\noutput y[5]\ny[i] = x[i * 4611686018427387904]\n",
+     "t.ein:3:8: error: index 'i * 4611686018427387904' can leave the 64-bit integer range (i runs "
+     "over 0..4)\n"},
+    {"index sum that overflows", "input x[4]\noutput y[4]\ny[i] = x[i + 9223372036854775806]\n",
+     "t.ein:3:8: error: index 'i + 9223372036854775806' can leave the 64-bit integer range (i runs "
+     "over 0..3)\n"},
+    {"index difference that overflows",
+     "input x[4]\noutput y[4]\ny[i] = x[i - 9223372036854775806 - 3]\n",
+     "t.ein:3:8: error: index 'i - 9223372036854775806 - 3' can leave the 64-bit integer range (i "
+     "runs over 0..3)\n"},
+    {"index over two variables that overflows",
+     "input x[4, 3]\noutput y[4]\ny[i] = x[i * 4611686018427387904 + k, k]\n",
+     "t.ein:3:8: error: index 'i * 4611686018427387904 + k' can leave the 64-bit integer range (i "
+     "runs over 0..3, k runs over 0..2)\n"},
+    {"two indices of one read that overflow",
+     "input x[4, 4]\noutput y[4]\ny[i] = x[i * 4611686018427387904, -i - 9223372036854775806]\n",
+     "t.ein:3:8: error: index 'i * 4611686018427387904' can leave the 64-bit integer range (i runs "
+     "over 0..3)\n"
+     "t.ein:3:8: error: index '-i - 9223372036854775806' can leave the 64-bit integer range (i "
+     "runs "
+     "over 0..3)\n"},
+    {"index in init that overflows",
+     "input c[8, 3]\nh[l, e] = h[l - 1, e] + c[l, e] init c[0, e * 4611686018427387904]\n",
+     "t.ein:2:38: error: index 'e * 4611686018427387904' can leave the 64-bit integer range (e "
+     "runs "
+     "over 0..2)\n"},
+    {"element count that overflows", "output y[4294967296, 4294967296]\ny[i, j] = 1\n",
+     "t.ein:1:8: error: 'y' has 4294967296 x 4294967296 elements: more than a 64-bit count "
+     "holds\n"},
+    {"element count of an inferred tensor that overflows",
+     "input a[4294967296]\ninput b[4294967296]\nt[i, j] = a[i] * b[j]\noutput y\ny = t[0, 0]\n",
+     "t.ein:3:1: error: 't' has 4294967296 x 4294967296 elements: more than a 64-bit count "
+     "holds\n"},
+    {"element count over many dimensions",
+     "input x[2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, "
+     "2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, "
+     "2, 2, 2, 2, 2]\n",
+     "t.ein:1:7: error: 'x' has 2 x 2 x 2 x 2 x 2 x 2 x 2 x 2 x ... (64 dimensions) elements: more "
+     "than a 64-bit count holds\n"},
     {"init without a recurrence", "input x[4]\ny[l] = x[l] init 1\n",
      "t.ein:2:18: error: 'init' is allowed only on a recurrence\n"},
     {"init using the recurrence variable", "input x[4]\nh[l] = h[l - 1] + x[l] init l\n",
@@ -1420,6 +1518,174 @@ START_TEST(test_errors_do_not_cascade) {
   ck_assert_str_eq(r.errors, "t.ein:2:11: error: unknown constant 'Q'\n"
                              "t.ein:4:15: error: unknown tensor 'q'\n");
   compiled_free(&r);
+}
+END_TEST
+
+/* A name may be as long as the file; a message shows its first 64 bytes. */
+enum { LONG_NAME = 1 << 20 };
+
+static char *long_name(char c) {
+  char *name = malloc(LONG_NAME + 1);
+  memset(name, c, LONG_NAME);
+  name[LONG_NAME] = '\0';
+  return name;
+}
+
+static void check_errors_of(const char *text, const Define *defs, int ndefs, const char *want) {
+  Compiled r;
+  compile_full(&r, "t.ein", text, strlen(text), defs, ndefs);
+  ck_assert_ptr_null(r.c);
+  ck_assert_msg(strcmp(r.errors, want) == 0, "got\n%.400s\nwant\n%s", r.errors, want);
+  compiled_free(&r);
+}
+
+START_TEST(test_long_names_are_cut) {
+  char *q = long_name('q'), *k = long_name('k');
+  char q64[65], k64[65];
+  memcpy(q64, q, 64);
+  memcpy(k64, k, 64);
+  q64[64] = k64[64] = '\0';
+
+  char *text = str_printf("input x[4]\noutput y[4]\ny[i] = x[i] + %s[i]\n", q);
+  char *want = str_printf("t.ein:3:15: error: unknown tensor '%s...'\n", q64);
+  check_errors_of(text, NULL, 0, want);
+  free(text);
+  free(want);
+
+  text = str_printf("input %s[2]\ninput %s[3]\n", q, q);
+  want = str_printf("t.ein:2:7: error: '%s...' is already declared at 1:7\n", q64);
+  check_errors_of(text, NULL, 0, want);
+  free(text);
+  free(want);
+
+  /* In an index expression, and in the list of the variables' ranges. */
+  text =
+      str_printf("input x[4]\noutput y[4, 2]\ny[i, %s] = x[i * 4611686018427387904 + %s]\n", k, k);
+  want = str_printf("t.ein:3:%d: error: index 'i * 4611686018427387904 + %s...' can leave the "
+                    "64-bit integer range (i runs over 0..3, %s... runs over 0..1)\n",
+                    LONG_NAME + 10, k64, k64);
+  check_errors_of(text, NULL, 0, want);
+  free(text);
+  free(want);
+
+  /* A -D name comes from the command line, and is cut the same way. */
+  Define defs[] = {{q, 1}};
+  want = str_printf("t.ein: error: -D %s...: the program has no let constant '%s...'\n", q64, q64);
+  check_errors_of("input x[4]\n", defs, 1, want);
+  free(want);
+  free(q);
+  free(k);
+}
+END_TEST
+
+/* ======================================================================== */
+/* Scale: analysis is linear in the program's size (issue 12)               */
+/* ======================================================================== */
+
+static double seconds_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Appends to a growing malloc'ed string (the tests' programs are large). */
+typedef struct Text {
+  char *buf;
+  size_t len, cap;
+} Text;
+
+static void text_add(Text *t, const char *s) {
+  size_t n = strlen(s);
+  if (t->len + n + 1 > t->cap) {
+    t->cap = 2 * (t->len + n + 1);
+    t->buf = realloc(t->buf, t->cap);
+    ck_assert_ptr_nonnull(t->buf);
+  }
+  memcpy(t->buf + t->len, s, n + 1);
+  t->len += n;
+}
+
+enum { SCALE_STATEMENTS = 50000 };
+
+/* t1[i] = t0[i] + 1, ..., the last one an output. */
+static char *einsum_chain(int n) {
+  Text t = {0};
+  char line[96];
+  snprintf(line, sizeof line, "let N = 8\ninput t0[N]\noutput t%d[N]\n", n);
+  text_add(&t, line);
+  for (int k = 1; k <= n; k++) {
+    snprintf(line, sizeof line, "t%d[i] = t%d[i] + 1\n", k, k - 1);
+    text_add(&t, line);
+  }
+  return t.buf;
+}
+
+/* let a1 = a0 + 1, one statement each, or all in one (one_statement). */
+static char *let_chain(int n, bool one_statement) {
+  Text t = {0};
+  char line[96];
+  text_add(&t, "let a0 = 1");
+  for (int k = 1; k <= n; k++) {
+    snprintf(line, sizeof line, "%sa%d = a%d + 1", one_statement ? ", " : "\nlet ", k, k - 1);
+    text_add(&t, line);
+  }
+  snprintf(line, sizeof line, "\ninput x[a%d]\noutput y[a%d]\ny[i] = x[i]\n", n, n);
+  text_add(&t, line);
+  return t.buf;
+}
+
+/* One statement with many summed variables: x[k0, k1, ...] over x[1, 1, ...]. */
+static char *many_variables(int n) {
+  Text t = {0};
+  char item[32];
+  text_add(&t, "input x[1");
+  for (int k = 1; k < n; k++)
+    text_add(&t, ", 1");
+  text_add(&t, "]\noutput y\ny = x[k0");
+  for (int k = 1; k < n; k++) {
+    snprintf(item, sizeof item, ", k%d", k);
+    text_add(&t, item);
+  }
+  text_add(&t, "]\n");
+  return t.buf;
+}
+
+/* Compiles (analysis and the verifier) and prints every form. Quadratic
+ * lookups (and the parser's append to a let list) took 46 s on the chain,
+ * 12 s on the lets, 16 s on the one-statement lets and 17 s on the many
+ * variables; linear, each takes well under a second, and 10 s leaves room
+ * for sanitizers and a busy machine. */
+static void check_fast(const char *what, char *text) {
+  double start = seconds_now();
+  Compiled r;
+  compile(&r, text);
+  ck_assert_msg(r.c != NULL, "%s rejected:\n%.400s", what, r.errors);
+  free(print_to_string(print_text, r.c));
+  free(print_to_string(print_dot, r.c));
+  free(print_to_string(print_json, r.c));
+  compiled_free(&r);
+  free(text);
+  double took = seconds_now() - start;
+  ck_assert_msg(took < 10, "%s took %.2f s", what, took);
+}
+
+START_TEST(test_einsum_chain_is_linear) {
+  check_fast("a chain of 50000 Einsums", einsum_chain(SCALE_STATEMENTS));
+}
+END_TEST
+
+START_TEST(test_let_chain_is_linear) {
+  check_fast("a chain of 50000 lets", let_chain(SCALE_STATEMENTS, false));
+}
+END_TEST
+
+START_TEST(test_one_long_let_is_linear) {
+  check_fast("one let of 50000 constants", let_chain(SCALE_STATEMENTS, true));
+}
+END_TEST
+
+START_TEST(test_many_variables_are_linear) {
+  check_fast("one statement of 60000 variables", many_variables(60000));
 }
 END_TEST
 
@@ -1579,6 +1845,7 @@ static Suite *scanner_suite(void) {
   tcase_add_test(tc, test_identifiers);
   tcase_add_loop_test(tc, test_lexical_errors, 0, NCASES(lexical_error_cases));
   tcase_add_test(tc, test_nul_byte);
+  tcase_add_test(tc, test_nul_byte_in_comments);
   tcase_add_test(tc, test_binary_garbage);
   tcase_add_test(tc, test_too_many_errors);
   tcase_add_test(tc, test_deep_expressions);
@@ -1629,10 +1896,19 @@ static Suite *sema_suite(void) {
   tcase_add_test(tc, test_define_unknown_name);
   tcase_add_test(tc, test_define_still_checks_the_expression);
   tcase_add_test(tc, test_define_to_a_bad_dimension);
+  tcase_add_test(tc, test_define_to_an_overflowing_shape);
   suite_add_tcase(s, tc);
   tc = tcase_create("invalid");
   tcase_add_loop_test(tc, test_invalid, 0, NCASES(invalid_cases));
   tcase_add_test(tc, test_errors_do_not_cascade);
+  tcase_add_test(tc, test_long_names_are_cut);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("scale");
+  tcase_set_timeout(tc, 120); /* check_fast measures; this only stops a hang */
+  tcase_add_test(tc, test_einsum_chain_is_linear);
+  tcase_add_test(tc, test_let_chain_is_linear);
+  tcase_add_test(tc, test_one_long_let_is_linear);
+  tcase_add_test(tc, test_many_variables_are_linear);
   suite_add_tcase(s, tc);
   return s;
 }

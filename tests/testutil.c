@@ -1,10 +1,13 @@
 #include "tests/testutil.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 char *read_whole_file(const char *path, size_t *len) {
@@ -135,4 +138,63 @@ int run_suites(Suite *first, ...) {
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed ? 1 : 0;
+}
+
+/* ---- running a program ---- */
+
+void run_free(Run *r) {
+  free(r->out);
+  free(r->err);
+}
+
+char *temp_dir(void) {
+  char *dir = make_temp_dir("einc-test");
+  ck_assert_msg(dir != NULL, "cannot make a temporary directory: %s", strerror(errno));
+  return dir;
+}
+
+/* Runs program with args (NULL-terminated) in directory cwd, capturing both
+ * output streams. */
+Run run_program(const char *program, const char *cwd, const char *const *args) {
+  char *dir = temp_dir();
+  char *out_path = str_printf("%s/stdout", dir);
+  char *err_path = str_printf("%s/stderr", dir);
+  const char *argv[32];
+  int argc = 0;
+  argv[argc++] = program;
+  for (; *args; args++) {
+    ck_assert_int_lt(argc, 31);
+    argv[argc++] = *args;
+  }
+  argv[argc] = NULL;
+
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || chdir(cwd) != 0)
+      _exit(126);
+    execv(argv[0], (char *const *)argv);
+    dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int wstatus;
+  ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
+  Run r;
+  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  r.out = read_whole_file(out_path, NULL);
+  r.err = read_whole_file(err_path, NULL);
+  ck_assert_ptr_nonnull(r.out);
+  ck_assert_ptr_nonnull(r.err);
+  ck_assert_msg(r.status != 127 && r.status != 126, "cannot run %s: %s", argv[0], r.err);
+  free(out_path);
+  free(err_path);
+  remove_dir(dir);
+  free(dir);
+  return r;
+}
+
+Run run_einc(const char *cwd, const char *const *args) {
+  return run_program(test_einc(), cwd, args);
 }

@@ -22,6 +22,23 @@ static EbinRole ebin_role(Role r) {
   }
 }
 
+/* DRAM a binary may use: the architecture's, within the DMA's 32-bit byte
+ * addresses. */
+#define DRAM_LIMIT_WHY "dram.capacity_bytes, and at most 4 GiB for the DMA's addresses"
+static uint64_t dram_limit(const Arch *arch) {
+  return arch->dram_capacity < UINT32_MAX ? arch->dram_capacity : UINT32_MAX;
+}
+
+/* Whether `elements` floats fit after the tensors placed so far (at the
+ * next aligned offset, as ebin_add_tensor puts them); *need is the DRAM
+ * they would take in all, UINT64_MAX past 2^64. */
+static bool dram_room(const Gen *g, uint64_t elements, uint64_t *need) {
+  uint64_t at = (g->bin->dram_bytes + EBIN_ALIGN - 1) / EBIN_ALIGN * EBIN_ALIGN, bytes;
+  if (__builtin_mul_overflow(elements, 4, &bytes) || __builtin_add_overflow(at, bytes, need))
+    *need = UINT64_MAX;
+  return *need <= dram_limit(g->arch);
+}
+
 static bool place_tensors(Gen *g) {
   const Cascade *c = g->lp->cascade;
   char msg[300];
@@ -42,6 +59,22 @@ static bool place_tensors(Gen *g) {
       }
       dims[d] = (uint32_t)t->dims[d];
     }
+    uint64_t elements = (uint64_t)tensor_elements(t), need;
+    if (!dram_room(g, elements, &need)) {
+      char size[64];
+      if (elements <= UINT64_MAX / 4)
+        snprintf(size, sizeof size, "%llu bytes", (unsigned long long)elements * 4);
+      else
+        snprintf(size, sizeof size, "%llu elements of 4 bytes", (unsigned long long)elements);
+      char total[64] = "more than 2^64";
+      if (need != UINT64_MAX)
+        snprintf(total, sizeof total, "%llu", (unsigned long long)need);
+      diag_error(g->diag, t->loc,
+                 "'%s' (%s) does not fit in DRAM: the tensors up to it need %s bytes, more than "
+                 "the %llu the architecture has (%s)",
+                 t->name, size, total, (unsigned long long)dram_limit(g->arch), DRAM_LIMIT_WHY);
+      return false;
+    }
     if (!ebin_add_tensor(g->bin, t->name, ebin_role(t->role), (uint32_t)t->rank, dims, UINT64_MAX,
                          NULL, msg, sizeof msg)) {
       diag_error(g->diag, t->loc, "%s", msg);
@@ -49,28 +82,33 @@ static bool place_tensors(Gen *g) {
     }
     g->dram[i] = g->bin->tensors[g->bin->tensor_count - 1].dram_offset;
     hazard_clear(&g->tensor_hz[i]);
-    uint64_t limit = g->arch->dram_capacity < UINT32_MAX ? g->arch->dram_capacity : UINT32_MAX;
-    if (g->bin->dram_bytes > limit) {
-      diag_error(g->diag, t->loc,
-                 "'%s' (%llu bytes) does not fit in DRAM: the tensors up to it need %llu bytes, "
-                 "more than the %llu the architecture has (dram.capacity_bytes, and at most 4 GiB "
-                 "for the DMA's addresses)",
-                 t->name, (unsigned long long)tensor_elements(t) * 4,
-                 (unsigned long long)g->bin->dram_bytes, (unsigned long long)limit);
-      return false;
-    }
   }
   /* The 0, 1, 2, ... table that index values are loaded from. */
   int64_t longest = 0;
   bool need = false;
+  int need_at = 0; /* the first Einsum that reads an index value */
   for (int i = 0; i < c->neinsums; i++) {
     const Einsum *e = c->einsums[i];
-    need |= expr_any(e->rhs, is_index_value) || (e->rec && expr_any(e->rec->init, is_index_value));
+    bool reads =
+        expr_any(e->rhs, is_index_value) || (e->rec && expr_any(e->rec->init, is_index_value));
+    if (reads && !need)
+      need_at = i;
+    need |= reads;
     for (int v = 0; v < e->nvars; v++)
       if (e->vars[v].extent > longest)
         longest = e->vars[v].extent;
   }
   hazard_clear(&g->iota_hz);
+  uint64_t room;
+  if (need && !dram_room(g, (uint64_t)longest, &room)) {
+    diag_error(g->diag, c->einsums[need_at]->loc,
+               "the table of index values this Einsum reads (%lld values, %llu bytes) does not "
+               "fit in DRAM beside the tensors' %llu bytes: the architecture has %llu (%s)",
+               (long long)longest, (unsigned long long)longest * 4,
+               (unsigned long long)g->bin->dram_bytes, (unsigned long long)dram_limit(g->arch),
+               DRAM_LIMIT_WHY);
+    return false;
+  }
   if (need) {
     float *vals = malloc((size_t)longest * sizeof *vals);
     for (int64_t i = 0; i < longest; i++)

@@ -6,8 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t div_ceil(int64_t a, int64_t b) { return -floor_div(-a, b); }
+/* Address arithmetic before clipping: an index may lie far outside its
+ * tensor (the frontend only promises that it fits in 64 bits), and its
+ * products with coefficients and strides need more bits until clipping has
+ * said which elements are real. After clipping every value fits in 64. */
+typedef __int128 Wide;
 
+static Wide wide_floor_div(Wide a, Wide b) {
+  Wide q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The affine form of an index over the tile, or false when it is not affine
+ * in the tile variables or a coefficient does not fit in 64 bits (the caller
+ * then loads element by element, where every value is a point of the index's
+ * range and fits). */
 bool index_affine(const Index *ix, const Ctx *x, Affine *out) {
   Affine l, r;
   switch (ix->kind) {
@@ -27,24 +40,30 @@ bool index_affine(const Index *ix, const Ctx *x, Affine *out) {
   case IX_NEG:
     if (!index_affine(ix->lhs, x, &l))
       return false;
-    *out = (Affine){-l.c, -l.a, -l.b};
-    return true;
+    return !__builtin_sub_overflow(0, l.c, &out->c) && !__builtin_sub_overflow(0, l.a, &out->a) &&
+           !__builtin_sub_overflow(0, l.b, &out->b);
   case IX_ADD:
+    if (!index_affine(ix->lhs, x, &l) || !index_affine(ix->rhs, x, &r))
+      return false;
+    return !__builtin_add_overflow(l.c, r.c, &out->c) &&
+           !__builtin_add_overflow(l.a, r.a, &out->a) && !__builtin_add_overflow(l.b, r.b, &out->b);
   case IX_SUB:
+    if (!index_affine(ix->lhs, x, &l) || !index_affine(ix->rhs, x, &r))
+      return false;
+    return !__builtin_sub_overflow(l.c, r.c, &out->c) &&
+           !__builtin_sub_overflow(l.a, r.a, &out->a) && !__builtin_sub_overflow(l.b, r.b, &out->b);
   case IX_MUL:
     if (!index_affine(ix->lhs, x, &l) || !index_affine(ix->rhs, x, &r))
       return false;
-    if (ix->kind == IX_ADD)
-      *out = (Affine){l.c + r.c, l.a + r.a, l.b + r.b};
-    else if (ix->kind == IX_SUB)
-      *out = (Affine){l.c - r.c, l.a - r.a, l.b - r.b};
-    else if (l.a == 0 && l.b == 0)
-      *out = (Affine){l.c * r.c, l.c * r.a, l.c * r.b};
-    else if (r.a == 0 && r.b == 0)
-      *out = (Affine){l.c * r.c, l.a * r.c, l.b * r.c};
-    else
+    if (l.a != 0 || l.b != 0) { /* the constant factor on the left */
+      Affine t = l;
+      l = r;
+      r = t;
+    }
+    if (l.a != 0 || l.b != 0)
       return false;
-    return true;
+    return !__builtin_mul_overflow(l.c, r.c, &out->c) &&
+           !__builtin_mul_overflow(l.c, r.a, &out->a) && !__builtin_mul_overflow(l.c, r.b, &out->b);
   case IX_DIV:
   case IX_MOD:
     if (!index_affine(ix->lhs, x, &l) || !index_affine(ix->rhs, x, &r))
@@ -93,21 +112,21 @@ static void zero_box(Gen *g, const Region *dst, uint32_t roff, uint32_t coff, ui
 
 /* Narrows [*lo, *hi) to the r with 0 <= c + a*r < extent. */
 static void clip(int64_t c, int64_t a, int64_t extent, int64_t *lo, int64_t *hi) {
-  int64_t from, to; /* inclusive */
+  Wide from, to; /* inclusive */
   if (a > 0) {
-    from = div_ceil(-c, a);
-    to = floor_div(extent - 1 - c, a);
+    from = -wide_floor_div(c, a); /* ceil(-c / a) */
+    to = wide_floor_div((Wide)extent - 1 - c, a);
   } else if (a < 0) {
-    from = div_ceil(c - extent + 1, -a);
-    to = floor_div(c, -a);
+    from = -wide_floor_div((Wide)extent - 1 - c, -(Wide)a);
+    to = wide_floor_div(c, -(Wide)a);
   } else {
     from = 0;
     to = (c >= 0 && c < extent) ? INT64_MAX - 1 : -1;
   }
   if (from > *lo)
-    *lo = from;
+    *lo = from < *hi ? (int64_t)from : *hi;
   if (to + 1 < *hi)
-    *hi = to + 1;
+    *hi = to + 1 > *lo ? (int64_t)(to + 1) : *lo;
   if (*hi < *lo)
     *hi = *lo;
 }
@@ -117,7 +136,7 @@ static Access2 fix_axis(const Access2 *ac, int rank, bool row, int64_t v) {
   Access2 one = *ac;
   for (int d = 0; d < rank; d++) {
     int64_t *coef = row ? &one.aff[d].a : &one.aff[d].b;
-    one.aff[d].c += *coef * v;
+    one.aff[d].c = (int64_t)(one.aff[d].c + (Wide)*coef * v); /* a point of the index: fits */
     *coef = 0;
   }
   return one;
@@ -164,19 +183,26 @@ static void set_box(uint32_t *w, const BoxAxis *row, const BoxAxis *col) {
   }
 }
 
+/* Inside a window of two or more elements a stride stays below the
+ * tensor's size; along a window of one it is never stepped, and one too
+ * large for 64 bits is written as 0. */
+static int64_t box_stride(Wide stride, int64_t window) {
+  return window > 1 || (stride >= INT64_MIN && stride <= INT64_MAX) ? (int64_t)stride : 0;
+}
+
 /* Loads the nr x nc box of `ac` into dst at (roff, coff). */
 static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff, uint32_t coff,
                      uint32_t nr, uint32_t nc) {
   const LBuffer *b = ac->buf;
-  int64_t base = 0, cr = 0, cc = 0;
+  Wide base = 0, cr = 0, cc = 0;
   int64_t r0 = 0, r1 = nr, k0 = 0, k1 = nc;
   bool both = false;
   for (int d = 0; d < b->rank; d++) {
     const Affine *f = &ac->aff[d];
     int64_t a = nr > 1 ? f->a : 0, bb = nc > 1 ? f->b : 0;
-    base += f->c * b->strides[d];
-    cr += a * b->strides[d];
-    cc += bb * b->strides[d];
+    base += (Wide)f->c * b->strides[d];
+    cr += (Wide)a * b->strides[d];
+    cc += (Wide)bb * b->strides[d];
     if (a && bb)
       both = true;
     else if (a)
@@ -203,7 +229,8 @@ static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff
     zero_box(g, dst, roff, coff, nr, nc);
     return;
   }
-  BoxAxis row = {nr, cr, dst->rs, r0, r1}, col = {nc, cc, dst->cs, k0, k1};
+  BoxAxis row = {nr, box_stride(cr, r1 - r0), dst->rs, r0, r1};
+  BoxAxis col = {nc, box_stride(cc, k1 - k0), dst->cs, k0, k1};
   uint32_t sram = dst->addr + roff * dst->rs + coff * dst->cs;
   if (!contiguous(&row) && !contiguous(&col)) {
     /* Rows go on dimension 2, without a window: load the valid ones and
@@ -213,9 +240,9 @@ static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff
     if (r1 < nr)
       zero_box(g, dst, roff + (uint32_t)r1, coff, nr - (uint32_t)r1, nc);
     sram += (uint32_t)r0 * dst->rs;
-    row = (BoxAxis){(uint32_t)(r1 - r0), cr, dst->rs, 0, r1 - r0};
+    row = (BoxAxis){(uint32_t)(r1 - r0), row.ds, dst->rs, 0, r1 - r0};
   }
-  int64_t first = base + cr * r0 + cc * k0; /* the first valid element */
+  int64_t first = (int64_t)(base + cr * r0 + cc * k0); /* the first valid element */
   uint32_t w[ISA_WORDS];
   dma_words(w, "dma.ld");
   set_box(w, &row, &col);
@@ -226,7 +253,7 @@ static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff
 }
 
 /* Row-major unless the tensor is contiguous along the rows only. */
-static void choose_layout(Region *r, int64_t cr, int64_t cc) {
+static void choose_layout(Region *r, Wide cr, Wide cc) {
   if (r->nr > 1 && r->nc > 1 && cc != 1 && cr == 1) {
     r->rs = 1;
     r->cs = r->nr;
@@ -239,14 +266,14 @@ static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, H
   uint32_t nC = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
   Access2 ac = {b, dram, hz, {{0, 0, 0}}};
   bool affine = true, dep_r = false, dep_c = false;
-  int64_t cr = 0, cc = 0;
+  Wide cr = 0, cc = 0;
   for (int d = 0; d < b->rank; d++) {
     if (!index_affine(index[d], x, &ac.aff[d]))
       affine = false;
     dep_r |= index_uses(index[d], x->row.var);
     dep_c |= index_uses(index[d], x->col.var);
-    cr += ac.aff[d].a * b->strides[d];
-    cc += ac.aff[d].b * b->strides[d];
+    cr += (Wide)ac.aff[d].a * b->strides[d];
+    cc += (Wide)ac.aff[d].b * b->strides[d];
   }
   if (!region_alloc(g, dep_r ? nR : 1, dep_c ? nC : 1, out))
     return false;

@@ -10,6 +10,7 @@
  * back from DRAM. */
 #include "backend/accel/gen.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,53 @@ static bool plain_tiles(Gen *g, Ctx *x) {
   return true;
 }
 
+static uint64_t saturating_mul(uint64_t a, uint64_t b) {
+  uint64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+static uint64_t tiles_along(const Ctx *x, const Axis *a) {
+  if (a->var < 0)
+    return 1;
+  uint64_t n = (uint64_t)x->e->vars[a->var].extent, t = (uint64_t)a->n;
+  return n / t + (n % t != 0);
+}
+
+/* The output tiles plain_tiles or scan_tiles will store: every value of
+ * the fixed variables times the tiles over the row and column axes. */
+static uint64_t count_tiles(const Ctx *x, const int *fixed, int nfixed) {
+  uint64_t n = saturating_mul(tiles_along(x, &x->row), tiles_along(x, &x->col));
+  for (int i = 0; i < nfixed; i++)
+    n = saturating_mul(n, (uint64_t)x->e->vars[fixed[i]].extent);
+  return n;
+}
+
+/* Reads of other tensors in x: each is at least one DMA instruction per
+ * tile (a load, or a zero fill where it falls outside). */
+static uint64_t count_loads(const Einsum *e, const Expr *x) {
+  uint64_t n = x->kind == EX_READ && !is_self_read(e, x);
+  for (int i = 0; i < x->nargs; i++)
+    n += count_loads(e, x->arg[i]);
+  return n;
+}
+
+/* A lower bound on the instructions of the Einsum's tiles: a store per
+ * tile and a load per read. A stepwise recurrence also loads each of its
+ * self-reads back from DRAM at every time step from max_offset on (before
+ * that it reads init); the scan unit keeps its state on chip. */
+static uint64_t least_instructions(const Ctx *x, Mode mode, const int *fixed, int nfixed) {
+  const Einsum *e = x->e;
+  uint64_t tiles = count_tiles(x, fixed, nfixed);
+  uint64_t n = saturating_mul(tiles, 1 + count_loads(e, e->rhs));
+  if (mode == MODE_STEPWISE) {
+    uint64_t T = (uint64_t)e->vars[recurrence_var(e)].extent, k = (uint64_t)e->rec->max_offset;
+    uint64_t steps = T > k ? tiles / T * (T - k) : 0; /* time is one of the fixed variables */
+    uint64_t self = saturating_mul(steps, (uint64_t)count_self_reads(e, e->rhs));
+    n = n > UINT64_MAX - self ? UINT64_MAX : n + self;
+  }
+  return n;
+}
+
 bool gen_einsum(Gen *g, const Kernel *k) {
   const Einsum *e = k->einsum;
   g->einsum = e;
@@ -361,12 +409,23 @@ bool gen_einsum(Gen *g, const Kernel *k) {
     x.row.n = tt;
     x.col.n = tc > 0 ? tc : 1;
   }
+  /* Refuse before the work a program the instruction limit will stop. */
+  uint64_t least = least_instructions(&x, mode, fixed, nfixed);
+  if (least > accel_instr_limit - g->bin->instr_count) {
+    gen_too_long(g, g->bin->instr_count + least);
+    free(x.val);
+    free(x.fixed);
+    return false;
+  }
+  size_t first = g->bin->instr_count;
   do {
     if (mode == MODE_SCAN)
       ok = scan_tiles(g, &x, A, B);
     else
       ok = plain_tiles(g, &x);
   } while (ok && !g->failed && next_fixed(&x, fixed, nfixed));
+  /* The bound must never refuse a program that fits. */
+  assert(!ok || g->failed || g->bin->instr_count - first >= least);
   free(x.val);
   free(x.fixed);
   return ok && !g->failed;

@@ -103,6 +103,20 @@ static void depend(Gen *g, uint32_t *w, int64_t idx, int v, int64_t x, int64_t *
   g->last_sig[u][v] = x;
 }
 
+void gen_too_long(Gen *g, uint64_t at_least) {
+  const Einsum *e = g->einsum;
+  char why[120] = "";
+  if (at_least)
+    snprintf(why, sizeof why,
+             " (it needs at least %llu: a store and a load per read for every output tile)",
+             (unsigned long long)at_least);
+  diag_error(g->diag, e->loc,
+             "the Einsum defining '%s' takes the program past %zu instructions, the most a "
+             "binary holds%s; the instruction stream is unrolled, so use smaller sizes (-D)",
+             e->out->name, accel_instr_limit, why);
+  g->failed = true;
+}
+
 int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc) {
   const IsaOp *op = isa_op_by_opcode(isa_get(w, FLD_OPCODE));
   int v = op->unit;
@@ -110,12 +124,7 @@ int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc) {
   if (g->failed)
     return -1;
   if ((size_t)idx >= accel_instr_limit) {
-    const Einsum *e = g->einsum;
-    diag_error(g->diag, e->loc,
-               "the Einsum defining '%s' takes the program past %zu instructions, the most a "
-               "binary holds; the instruction stream is unrolled, so use smaller sizes (-D)",
-               e->out->name, accel_instr_limit);
-    g->failed = true;
+    gen_too_long(g, 0);
     return -1;
   }
   int64_t waits_from[UNIT_COUNT];

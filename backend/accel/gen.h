@@ -107,6 +107,9 @@ bool region_alloc(Gen *g, uint32_t nr, uint32_t nc, Region *r);
 void region_free(Gen *g, const Region *r);
 bool pool_const(Gen *g, float value, Region *r);
 void gen_internal(Gen *g, const char *what);
+/* Refuses the program for the instruction limit at the current Einsum;
+ * at_least, when not 0, is the count it would need. */
+void gen_too_long(Gen *g, uint64_t at_least);
 
 /* dma.c: affine accesses, loads and stores */
 typedef struct Affine {

@@ -97,8 +97,9 @@ static LLVMValueRef gen_index(Gen *g, const Index *ix) {
     return LLVMBuildNSWMul(g->b, gen_index(g, ix->lhs), gen_index(g, ix->rhs), "");
   case IX_DIV:
   case IX_MOD: {
-    int64_t lo, hi;
-    index_bounds(ix->lhs, g->var_lo, g->var_hi, &lo, &hi);
+    int64_t lo = -1, hi;
+    if (!index_bounds(ix->lhs, g->var_lo, g->var_hi, &lo, &hi))
+      lo = -1; /* unproven sign: the floor form below is right for both */
     a = gen_index(g, ix->lhs);
     bv = i64c(g, ix->rhs->value);
     if (lo >= 0) /* no rounding question: unsigned ops become shifts and masks */
@@ -356,15 +357,28 @@ static void cuts_in_expr(Gen *g, const LExpr *x, int var, Cuts *c) {
       continue;
     /* The rest of the index, with var at 0. */
     g->var_lo[var] = g->var_hi[var] = 0;
-    index_bounds(x->index[d], g->var_lo, g->var_hi, &rlo, &rhi);
+    bool exact = index_bounds(x->index[d], g->var_lo, g->var_hi, &rlo, &rhi);
     g->var_lo[var] = lo;
     g->var_hi[var] = hi;
+    if (!exact)
+      continue; /* no cut: the segments keep their checks */
     int64_t last = x->buf->dims[d] - 1;
-    /* coef*var + rest stays in [0, last] for every rest exactly when: */
-    int64_t safe_lo = coef == 1 ? -rlo : rhi - last;
-    int64_t safe_hi = coef == 1 ? last - rhi : rlo;
-    add_cut(c, safe_lo, lo, hi);
-    add_cut(c, safe_hi + 1, lo, hi);
+    /* coef*var + rest stays in [0, last] for every rest exactly when var is
+     * in [safe_lo, safe_hi]. A bound that overflows lies beyond [lo, hi]
+     * (past INT64_MAX or before INT64_MIN), so it cuts nothing. */
+    int64_t safe_lo, safe_hi, end;
+    bool lo_over, hi_over = false;
+    if (coef == 1) {
+      lo_over = __builtin_sub_overflow(0, rlo, &safe_lo);
+      hi_over = __builtin_sub_overflow(last, rhi, &safe_hi);
+    } else {
+      lo_over = __builtin_sub_overflow(rhi, last, &safe_lo);
+      safe_hi = rlo;
+    }
+    if (!lo_over)
+      add_cut(c, safe_lo, lo, hi);
+    if (!hi_over && !__builtin_add_overflow(safe_hi, 1, &end))
+      add_cut(c, end, lo, hi);
   }
 }
 
@@ -553,7 +567,7 @@ static void gen_c_entry(Gen *g, const char *name, LLVMValueRef run) {
     } else {
       LLVMValueRef off = i64c(g, offset);
       v = LLVMBuildInBoundsGEP2(g->b, LLVMInt8TypeInContext(g->ctx), workspace, &off, 1, "");
-      offset += cpu_aligned_bytes(buf);
+      offset += cpu_aligned_bytes(buf->elements);
     }
     LLVMValueRef idx = i64c(g, i);
     LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->ptr, arr, &idx, 1, ""));

@@ -29,9 +29,18 @@ typedef struct CpuTimes {
 
 typedef struct CpuJit CpuJit;
 
-/* Bytes of a buffer rounded up to 64 so that every workspace slice stays
- * cache-line aligned. */
-int64_t cpu_aligned_bytes(const LBuffer *b);
+/* The most bytes one buffer, or the workspace, may take: x86-64 and AArch64
+ * give user space 47 address bits, so a larger buffer could never be
+ * allocated. Below it every element offset and byte size fits in 64 bits. */
+#define CPU_MAX_BYTES ((int64_t)1 << 47)
+
+/* Refuses (at the tensor's location) a program whose tensors or workspace
+ * exceed CPU_MAX_BYTES. Every other function here assumes it passed. */
+bool cpu_check_sizes(const Cascade *c, Diag *d);
+
+/* Bytes of a buffer of `elements` floats rounded up to 64 so that every
+ * workspace slice stays cache-line aligned. */
+int64_t cpu_aligned_bytes(int64_t elements);
 int64_t cpu_workspace_bytes(const LoopProgram *p);
 
 /* "PREFIX: MESSAGE" as a malloc'd string; consumes err. */

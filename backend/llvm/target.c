@@ -13,14 +13,43 @@
 #include "config.h"
 #include "runtime/outfile.h"
 
-int64_t cpu_aligned_bytes(const LBuffer *b) { return (b->elements * 4 + 63) / 64 * 64; }
+int64_t cpu_aligned_bytes(int64_t elements) { return (elements * 4 + 63) / 64 * 64; }
 
 int64_t cpu_workspace_bytes(const LoopProgram *p) {
   int64_t n = 0;
   for (int i = 0; i < p->nbuffers; i++)
     if (p->buffers[i]->role == ROLE_INTERMEDIATE)
-      n += cpu_aligned_bytes(p->buffers[i]);
+      n += cpu_aligned_bytes(p->buffers[i]->elements);
   return n;
+}
+
+bool cpu_check_sizes(const Cascade *c, Diag *d) {
+  const int64_t max_elements = CPU_MAX_BYTES / 4 - 16; /* room for the rounding to 64 */
+  int64_t workspace = 0;
+  bool ok = true;
+  for (int i = 0; i < c->ntensors; i++) {
+    const Tensor *t = c->tensors[i];
+    int64_t n = tensor_elements(t);
+    if (n > max_elements) {
+      diag_error(d, t->loc,
+                 "'%s' has %lld elements of 4 bytes: more than the %lld bytes (2^47, a 64-bit "
+                 "host's user address space) that the cpu target can address",
+                 t->name, (long long)n, (long long)CPU_MAX_BYTES);
+      ok = false;
+      continue;
+    }
+    if (t->role != ROLE_INTERMEDIATE)
+      continue;
+    workspace += cpu_aligned_bytes(n); /* each term is below 2^47: no overflow */
+    if (workspace > CPU_MAX_BYTES) {
+      diag_error(d, t->loc,
+                 "the intermediates up to '%s' need %lld bytes of workspace: more than the %lld "
+                 "bytes (2^47) that the cpu target can address",
+                 t->name, (long long)workspace, (long long)CPU_MAX_BYTES);
+      return false;
+    }
+  }
+  return ok;
 }
 
 static char *copy_message(const char *prefix, char *llvm_msg) {

@@ -118,7 +118,7 @@ static float **alloc_set(const LoopProgram *p) {
   float **set = calloc((size_t)c->ntensors, sizeof *set);
   for (int i = 0; i < c->ntensors; i++) {
     int64_t n = tensor_elements(c->tensors[i]);
-    set[i] = aligned_alloc(64, (size_t)cpu_aligned_bytes(p->buffers[i]));
+    set[i] = aligned_alloc(64, (size_t)cpu_aligned_bytes(p->buffers[i]->elements));
     if (c->tensors[i]->role == ROLE_INPUT || c->tensors[i]->role == ROLE_PARAM)
       fill(set[i], n, c->tensors[i]->name);
     else
