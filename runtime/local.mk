@@ -83,4 +83,12 @@ bench: bench-sim
 dist_pkgdata_DATA = arch/default.yaml arch/small.yaml
 EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml \
 	fuzz/seeds/units.s fuzz/seeds/text-asm-huge-data.bin fuzz/README.md \
-	fuzz/gen_program.py fuzz/check_programs.sh
+	fuzz/gen_program.py fuzz/check_programs.sh fuzz/fuzz_ein.c fuzz/ein.dict \
+	fuzz/seeds/ein-01-index-wraps.ein \
+	fuzz/seeds/ein-02-index-overflow.ein \
+	fuzz/seeds/ein-03-element-count.ein \
+	fuzz/seeds/ein-04-recurrence-cuts.ein \
+	fuzz/seeds/ein-05-workspace.ein \
+	fuzz/seeds/ein-06-index-table.ein \
+	fuzz/seeds/ein-07-long-recurrence.ein \
+	fuzz/seeds/ein-08-einsum-chain.ein
