@@ -53,6 +53,16 @@ static void compiled_free(Compiled *r) {
   free(r->errors);
 }
 
+/* Compiling text under the -D values defs is refused with exactly want. */
+static void expect_define_errors(const char *text, const Define *defs, int ndefs,
+                                 const char *want) {
+  Compiled r;
+  compile_full(&r, "t.ein", text, strlen(text), defs, ndefs);
+  ck_assert_ptr_null(r.c);
+  ck_assert_str_eq(r.errors, want);
+  compiled_free(&r);
+}
+
 typedef void (*Printer)(const Cascade *c, FILE *out);
 
 static char *print_to_string(Printer p, const Cascade *c) {
@@ -1114,12 +1124,9 @@ END_TEST
 START_TEST(test_define_unknown_name) {
   const char *text = "let L = 4\ninput x[L]\n";
   Define defs[] = {{"Q", 3}, {"L", 2}, {"R", 1}};
-  Compiled r;
-  compile_full(&r, "t.ein", text, strlen(text), defs, 3);
-  ck_assert_ptr_null(r.c);
-  ck_assert_str_eq(r.errors, "t.ein: error: -D Q: the program has no let constant 'Q'\n"
-                             "t.ein: error: -D R: the program has no let constant 'R'\n");
-  compiled_free(&r);
+  expect_define_errors(text, defs, 3,
+                       "t.ein: error: -D Q: the program has no let constant 'Q'\n"
+                       "t.ein: error: -D R: the program has no let constant 'R'\n");
 }
 END_TEST
 
@@ -1127,24 +1134,18 @@ START_TEST(test_define_still_checks_the_expression) {
   /* language-notes.md: -D replaces the value; its own expression is still checked. */
   const char *text = "let L = 4 / 0\ninput x[L]\n";
   Define defs[] = {{"L", 2}};
-  Compiled r;
-  compile_full(&r, "t.ein", text, strlen(text), defs, 1);
-  ck_assert_ptr_null(r.c);
-  ck_assert_str_eq(r.errors, "t.ein:1:11: error: division by zero in constant expression\n");
-  compiled_free(&r);
+  expect_define_errors(text, defs, 1,
+                       "t.ein:1:11: error: division by zero in constant expression\n");
 }
 END_TEST
 
 START_TEST(test_define_to_a_bad_dimension) {
   const char *text = "let L = 4\ninput x[L]\noutput y[L]\ny[i] = x[i]\n";
   Define defs[] = {{"L", 0}};
-  Compiled r;
-  compile_full(&r, "t.ein", text, strlen(text), defs, 1);
-  ck_assert_ptr_null(r.c);
   /* One error per declaration; the statement over them adds none. */
-  ck_assert_str_eq(r.errors, "t.ein:2:9: error: dimension 1 of 'x' must be at least 1, got 0\n"
-                             "t.ein:3:10: error: dimension 1 of 'y' must be at least 1, got 0\n");
-  compiled_free(&r);
+  expect_define_errors(text, defs, 1,
+                       "t.ein:2:9: error: dimension 1 of 'x' must be at least 1, got 0\n"
+                       "t.ein:3:10: error: dimension 1 of 'y' must be at least 1, got 0\n");
 }
 END_TEST
 
@@ -1153,19 +1154,14 @@ END_TEST
 START_TEST(test_define_to_an_overflowing_shape) {
   const char *text = "let N = 4\ninput x[N, N]\noutput y[N]\ny[i] = x[i, 0] + x[N * i, 0]\n";
   Define defs[] = {{"N", 4294967296}};
-  Compiled r;
-  compile_full(&r, "t.ein", text, strlen(text), defs, 1);
-  ck_assert_ptr_null(r.c);
-  ck_assert_str_eq(r.errors, "t.ein:2:7: error: 'x' has 4294967296 x 4294967296 elements: more "
-                             "than a 64-bit count holds\n");
-  compiled_free(&r);
+  expect_define_errors(text, defs, 1,
+                       "t.ein:2:7: error: 'x' has 4294967296 x 4294967296 elements: more "
+                       "than a 64-bit count holds\n");
   text = "let N = 4\ninput x[N]\noutput y[N]\ny[i] = x[N * i]\n";
   defs[0].value = 3037000501;
-  compile_full(&r, "t.ein", text, strlen(text), defs, 1);
-  ck_assert_ptr_null(r.c);
-  ck_assert_str_eq(r.errors, "t.ein:4:8: error: index '3037000501 * i' can leave the 64-bit "
-                             "integer range (i runs over 0..3037000500)\n");
-  compiled_free(&r);
+  expect_define_errors(text, defs, 1,
+                       "t.ein:4:8: error: index '3037000501 * i' can leave the 64-bit "
+                       "integer range (i runs over 0..3037000500)\n");
 }
 END_TEST
 

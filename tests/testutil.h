@@ -14,21 +14,6 @@ char *read_whole_file(const char *path, size_t *len);
 #define TEST_PRINTF_LIKE __attribute__((format(printf, 1, 2)))
 #else
 #define TEST_PRINTF_LIKE
-/* A finished program: its exit status (128 + signal when killed) and
- * both output streams. */
-typedef struct Run {
-  int status;
-  char *out, *err;
-} Run;
-void run_free(Run *r);
-/* A new temporary directory (malloc'ed); fails the test if it cannot. */
-char *temp_dir(void);
-/* Runs program with args (NULL-terminated) in directory cwd, capturing
- * both output streams; fails the test if it cannot start. */
-Run run_program(const char *program, const char *cwd, const char *const *args);
-/* run_program of $EINC. */
-Run run_einc(const char *cwd, const char *const *args);
-
 #endif
 
 /* A malloc'ed printf. */

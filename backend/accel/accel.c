@@ -110,14 +110,12 @@ static bool place_tensors(Gen *g) {
     return false;
   }
   if (need) {
-    float *vals = malloc((size_t)longest * sizeof *vals);
-    for (int64_t i = 0; i < longest; i++)
-      vals[i] = (float)i;
+    /* Placed now, filled once the program is known to fit (fill_iota): the
+     * table is as long as the longest rank, and a refusal should cost
+     * nothing. */
     uint32_t n = (uint32_t)longest;
-    bool ok = ebin_add_tensor(g->bin, "iota.table", EBIN_ROLE_PARAM, 1, &n, UINT64_MAX, vals, msg,
-                              sizeof msg);
-    free(vals);
-    if (!ok) {
+    if (!ebin_add_tensor(g->bin, "iota.table", EBIN_ROLE_PARAM, 1, &n, UINT64_MAX, NULL, msg,
+                         sizeof msg)) {
       gen_internal(g, msg);
       return false;
     }
@@ -125,6 +123,19 @@ static bool place_tensors(Gen *g) {
     g->iota_len = longest;
   }
   return true;
+}
+
+/* The values 0, 1, 2, ... of the index-value table, if there is one
+ * (place_tensors puts it last). */
+static void fill_iota(Gen *g) {
+  if (g->iota_dram == UINT64_MAX)
+    return;
+  EbinTensor *t = &g->bin->tensors[g->bin->tensor_count - 1];
+  t->data = malloc((size_t)g->iota_len * sizeof *t->data);
+  if (!t->data)
+    abort();
+  for (int64_t i = 0; i < g->iota_len; i++)
+    t->data[i] = (float)i;
 }
 
 bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelProgram *out,
@@ -159,6 +170,8 @@ bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelP
   bool ok = place_tensors(&g);
   for (int i = 0; ok && i < p->nkernels; i++)
     ok = gen_einsum(&g, p->kernels[i]);
+  if (ok && !g.failed)
+    fill_iota(&g);
   free(g.dram);
   free(g.tensor_hz);
   free(g.unit_of);

@@ -97,12 +97,11 @@ static LLVMValueRef gen_index(Gen *g, const Index *ix) {
     return LLVMBuildNSWMul(g->b, gen_index(g, ix->lhs), gen_index(g, ix->rhs), "");
   case IX_DIV:
   case IX_MOD: {
-    int64_t lo = -1, hi;
-    if (!index_bounds(ix->lhs, g->var_lo, g->var_hi, &lo, &hi))
-      lo = -1; /* unproven sign: the floor form below is right for both */
+    int64_t lo, hi;
+    bool nonnegative = index_bounds(ix->lhs, g->var_lo, g->var_hi, &lo, &hi) && lo >= 0;
     a = gen_index(g, ix->lhs);
     bv = i64c(g, ix->rhs->value);
-    if (lo >= 0) /* no rounding question: unsigned ops become shifts and masks */
+    if (nonnegative) /* no rounding question: unsigned ops become shifts and masks */
       return ix->kind == IX_DIV ? LLVMBuildUDiv(g->b, a, bv, "") : LLVMBuildURem(g->b, a, bv, "");
     /* Floor semantics for negative operands: adjust C's truncation. */
     LLVMValueRef q = LLVMBuildSDiv(g->b, a, bv, "");
