@@ -312,6 +312,28 @@ START_TEST(too_many_tiles_is_an_error) {
 }
 END_TEST
 
+/* Regression (fuzz/fuzz_ein.c): regions_needed looked at a one-operand
+ * node's operand twice per level once it needed more than 2 slots, 2^depth
+ * in all: 106 minus signs over a max took more than the fuzzer's 10 s, and
+ * 60 abs over a sum would never finish. */
+START_TEST(deep_unary_chain_compiles_at_once) {
+  Arch arch;
+  arch_default(&arch);
+  char src[1024];
+  int n = snprintf(src, sizeof src, "input x[4]\noutput y[4]\ny[i] = ");
+  for (int i = 0; i < 60; i++)
+    n += snprintf(src + n, sizeof src - (size_t)n, "abs(");
+  n += snprintf(src + n, sizeof src - (size_t)n, "x[i] + 1");
+  for (int i = 0; i < 60; i++)
+    n += snprintf(src + n, sizeof src - (size_t)n, ")");
+  snprintf(src + n, sizeof src - (size_t)n, "\n");
+  AccelProgram ap;
+  char *err = NULL;
+  ck_assert_msg(compile(src, &arch, &ap, &err), "%s", err);
+  accel_free(&ap);
+}
+END_TEST
+
 /* Regression: a program that unrolls past the limit used to run the
  * compiler out of memory (a random program with three nested 70-long
  * reductions was killed); now it stops at the limit with a message. */
@@ -360,6 +382,7 @@ int main(void) {
   tcase_add_test(tc, dram_overflow_is_an_error);
   tcase_add_test(tc, too_many_tiles_is_an_error);
   tcase_add_test(tc, instruction_limit_is_an_error);
+  tcase_add_test(tc, deep_unary_chain_compiles_at_once);
   tcase_add_test(tc, loads_overlap_compute);
   suite_add_tcase(s, tc);
   return run_suites(s, NULL);

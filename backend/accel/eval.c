@@ -443,12 +443,11 @@ int regions_needed(const Expr *ex) {
   case EX_READ:
     return 1;
   case EX_UNARY:
-    return regions_needed(ex->arg[0]) > 2 ? regions_needed(ex->arg[0]) : 2;
   case EX_CALL:
   case EX_BINARY:
+    a = regions_needed(ex->arg[0]); /* once: twice per level is 2^depth */
     if (ex->nargs == 1)
-      return regions_needed(ex->arg[0]) > 2 ? regions_needed(ex->arg[0]) : 2;
-    a = regions_needed(ex->arg[0]);
+      return a > 2 ? a : 2;
     b = 1 + regions_needed(ex->arg[1]);
     a = a > b ? a : b;
     return a > 3 ? a : 3;
