@@ -91,4 +91,5 @@ EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml 
 	fuzz/seeds/ein-05-workspace.ein \
 	fuzz/seeds/ein-06-index-table.ein \
 	fuzz/seeds/ein-07-long-recurrence.ein \
-	fuzz/seeds/ein-08-einsum-chain.ein
+	fuzz/seeds/ein-08-einsum-chain.ein \
+	fuzz/seeds/ein-09-deep-unary.ein
