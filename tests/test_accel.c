@@ -330,6 +330,7 @@ START_TEST(deep_unary_chain_compiles_at_once) {
   AccelProgram ap;
   char *err = NULL;
   ck_assert_msg(compile(src, &arch, &ap, &err), "%s", err);
+  free(err);
   accel_free(&ap);
 }
 END_TEST
