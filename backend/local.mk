@@ -24,5 +24,5 @@ check_PROGRAMS += tests/test_accel
 TESTS += tests/test_accel
 tests_test_accel_SOURCES = tests/test_accel.c tests/testutil.c tests/testutil.h
 tests_test_accel_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_test_accel_LDADD = libeincaccel.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a \
+tests_test_accel_LDADD = libeincpasses.a libeincaccel.a libeincfront.a libeincir.a libeincrt.a \
 	$(YAML_LIBS) $(CHECK_LIBS) -lm

@@ -29,10 +29,10 @@ static bool binary_fits(const Options *o, const Ebin *bin) {
   return true;
 }
 
-bool accel_build(const Options *o, const LoopProgram *p, AccelProgram *ap) {
+bool accel_build(const Options *o, const Compilation *cc, AccelProgram *ap) {
   Diag diag;
   diag_init(&diag, stderr);
-  if (!accel_compile(p, &o->arch, o->fusion, ap, &diag)) {
+  if (!accel_compile(cc->loops, cc->mapping, &o->arch, ap, &diag)) {
     if (diag.nerrors == 0)
       fprintf(stderr, "einc: %s: the accelerator backend failed without a message\n", o->model);
     return false;

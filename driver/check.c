@@ -119,12 +119,25 @@ static void copy_inputs(const Cascade *c, float **from, float **to) {
   }
 }
 
-static int check_cascade(const Options *o, const Cascade *c, Arena *arena) {
+/* The reference: the CPU under the trivial mapping, whatever --fusion and
+ * --mapping ask of the accelerator, so that it does not move with the
+ * mapping under test. */
+static const LoopProgram *cpu_reference(const Options *o, Compilation *accel) {
+  Options plain = *o;
+  plain.fusion = FUSION_NONE;
+  plain.mapping_path = NULL;
+  Compilation cc = compilation_for(&plain, accel->cascade, TARGET_CPU, accel->arena, accel->diag);
+  return pipeline_run(&cc, NULL) ? cc.loops : NULL;
+}
+
+static int check_cascade(const Options *o, Compilation *cc) {
+  const Cascade *c = cc->cascade;
+  Arena *arena = cc->arena;
   if (!check_target(c, "cpu") || !check_inputs(o, c))
     return EXIT_REJECTED;
-  const LoopProgram *p = lower_trivial(c, arena);
+  const LoopProgram *p = cpu_reference(o, cc);
   AccelProgram ap;
-  if (!accel_build(o, p, &ap))
+  if (!p || !accel_build(o, cc, &ap))
     return EXIT_REJECTED;
   float **acc = alloc_tensors(c, false), **cpu = NULL;
   SimStats st;

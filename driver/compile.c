@@ -35,8 +35,9 @@ int compile_usage(const Options *o) {
   return 0;
 }
 
-static int compile_cpu(const Options *o, const Cascade *c, Arena *arena) {
-  if (!check_target(c, "cpu"))
+static int compile_cpu(const Options *o, Compilation *cc) {
+  Arena *arena = cc->arena;
+  if (!check_target(cc->cascade, "cpu"))
     return EXIT_REJECTED;
   CpuEmitKind kind = CPU_EMIT_OBJECT;
   size_t stem = strlen(o->output) - 2;
@@ -49,7 +50,7 @@ static int compile_cpu(const Options *o, const Cascade *c, Arena *arena) {
   memcpy(header + stem, ".h", 3);
   char *error = NULL;
   int status = EXIT_REJECTED;
-  if (cpu_emit(lower_trivial(c, arena), entry_name(o, arena), kind, o->output, header, &error))
+  if (cpu_emit(cc->loops, entry_name(o, cc->arena), kind, o->output, header, &error))
     status = 0;
   else if (error)
     fprintf(stderr, "einc: %s\n", error);
@@ -66,11 +67,12 @@ static bool write_binary(const Ebin *bin, const char *path) {
   return false;
 }
 
-static int compile_accel(const Options *o, const Cascade *c, Arena *arena) {
+static int compile_accel(const Options *o, Compilation *cc) {
+  const Cascade *c = cc->cascade;
   if (!check_target(c, "accel"))
     return EXIT_REJECTED;
   AccelProgram ap;
-  if (!accel_build(o, lower_trivial(c, arena), &ap))
+  if (!accel_build(o, cc, &ap))
     return EXIT_REJECTED;
   int status = write_binary(&ap.bin, o->output) ? 0 : EXIT_REJECTED;
   accel_free(&ap);

@@ -54,9 +54,9 @@ static int disasm_binary(const Options *o) {
   return status;
 }
 
-static int disasm_cascade(const Options *o, const Cascade *c, Arena *arena) {
+static int disasm_cascade(const Options *o, Compilation *cc) {
   AccelProgram ap;
-  if (!check_target(c, "accel") || !accel_build(o, lower_trivial(c, arena), &ap))
+  if (!check_target(cc->cascade, "accel") || !accel_build(o, cc, &ap))
     return EXIT_REJECTED;
   int status = print_to(o, print_program, &ap);
   accel_free(&ap);

@@ -10,6 +10,7 @@
 #include "backend/accel/accel.h"
 #include "backend/llvm/cpu.h"
 #include "frontend/frontend.h"
+#include "passes/passes.h"
 #include "runtime/arch.h"
 #include "runtime/sim.h"
 
@@ -32,7 +33,8 @@ typedef struct Options {
   const char *arch_path; /* --arch ARCH.yaml, for --target accel */
   Arch arch;             /* loaded from arch_path, else the built-in default */
   Fusion fusion;
-  const char *stats; /* --stats FILE.json */
+  const char *mapping_path; /* --mapping FILE.yaml */
+  const char *stats;        /* --stats FILE.json */
   bool verbose;
   double rtol, atol; /* einc check */
   uint64_t seed;
@@ -42,12 +44,14 @@ typedef struct Options {
   int ninputs;
 } Options;
 
-/* What a command does with the loaded model; returns the exit status. */
-typedef int (*ModelWork)(const Options *o, const Cascade *c, Arena *arena);
-/* Loads the model (the frontend and the pass pipeline, up to --after) and
- * hands it to work with the arena that holds it; EXIT_REJECTED after
+/* What a command does with the compiled model; returns the exit status. */
+typedef int (*ModelWork)(const Options *o, Compilation *cc);
+/* Loads the model and compiles it for o's target (the frontend and the pass
+ * pipeline, up to --after) and hands it to work; EXIT_REJECTED after
  * reporting the model's errors. */
 int with_model(const Options *o, ModelWork work);
+/* A compilation of c for target under o's --fusion, --mapping and --arch. */
+Compilation compilation_for(const Options *o, Cascade *c, Target target, Arena *arena, Diag *diag);
 bool is_accel(const Options *o);
 
 /* A C identifier for generated symbols: --name, else the model's file name. */
@@ -83,9 +87,9 @@ bool write_outputs(const Options *o, const Cascade *c, float **bufs, int *writte
 bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes *times,
                  double *run_s);
 
-/* Compiles p for o->arch under o->fusion and checks the binary against the
+/* Compiles the mapped program for o->arch and checks the binary against the
  * architecture; false after reporting. */
-bool accel_build(const Options *o, const LoopProgram *p, AccelProgram *ap);
+bool accel_build(const Options *o, const Compilation *cc, AccelProgram *ap);
 /* Runs a binary of c on the simulator: inputs and params come from bufs
  * (except params embedded in the binary and not given by --input, whose
  * values are copied back into bufs); outputs go to bufs. */

@@ -22,28 +22,35 @@ static const char usage_text[] =
     "usage: einc COMMAND MODEL.ein [OPTIONS]\n"
     "\n"
     "commands:\n"
-    "  dump MODEL.ein [--after PASS] [--format text|dot|json] [-o FILE] [-D NAME=VALUE]...\n"
-    "      print the Cascade IR after PASS (default: the whole pipeline); the text\n"
-    "      form is a .ein program that einc reads back\n"
+    "  dump MODEL.ein [--after PASS] [--format text|dot|json|mapping] [-o FILE]\n"
+    "      [-D NAME=VALUE]... [--target cpu|accel] [--arch ARCH.yaml] [--fusion none|auto]\n"
+    "      [--mapping FILE.yaml]\n"
+    "      print the IR after PASS (default: the whole pipeline, as the Cascade IR);\n"
+    "      the text form is a .ein program that einc reads back, with the mapping in\n"
+    "      comments from the map pass on; --format mapping prints the mapping alone,\n"
+    "      as a file that --mapping reads back\n"
     "  run MODEL.ein [--target cpu|accel] [-D NAME=VALUE]... [--input NAME=FILE.npy]...\n"
-    "      [--seed N] [--outdir DIR]\n"
+    "      [--seed N] [--outdir DIR] [--fusion none|auto] [--mapping FILE.yaml]\n"
     "      compile and run in memory; write every output as DIR/NAME.npy; inputs not\n"
     "      given are seeded pseudo-random values, the same on both targets.\n"
     "      --target accel runs on the bundled simulator and also takes\n"
-    "      [--arch ARCH.yaml] [--fusion none|auto] [--stats FILE.json] [--verbose]\n"
+    "      [--arch ARCH.yaml] [--stats FILE.json] [--verbose]\n"
     "  compile MODEL.ein --target cpu -o OUT.o|OUT.s|OUT.ll [--name C_NAME]\n"
+    "      [--fusion none|auto] [--mapping FILE.yaml]\n"
     "      native code and a C header OUT.h\n"
-    "  compile MODEL.ein --target accel [--arch ARCH.yaml] [--fusion none|auto] -o MODEL.ebin\n"
+    "  compile MODEL.ein --target accel [--arch ARCH.yaml] [--fusion none|auto]\n"
+    "      [--mapping FILE.yaml] -o MODEL.ebin\n"
     "      an accelerator binary for einsim\n"
     "  check MODEL.ein [--rtol R] [--atol A] [--arch ARCH.yaml] [--fusion none|auto]\n"
-    "      [-D NAME=VALUE]... [--input NAME=FILE.npy]... [--seed N] [--stats FILE.json]\n"
+    "      [--mapping FILE.yaml] [-D NAME=VALUE]... [--input NAME=FILE.npy]... [--seed N] [--stats "
+    "FILE.json]\n"
     "      [--verbose]\n"
     "      run on both targets with the same inputs and compare each output of the\n"
     "      accelerator with the cpu's: |accel - cpu| <= atol + rtol*|cpu| everywhere\n"
     "      (default rtol 1e-4, atol 1e-5; the accelerator's exp, log, ... differ from\n"
     "      libm by a few ulp); one line per output; exit 1 when one is out of tolerance\n"
-    "  disasm MODEL.ein|PROG.ebin [--arch ARCH.yaml] [--fusion none|auto] [-D NAME=VALUE]...\n"
-    "      [-o FILE]\n"
+    "  disasm MODEL.ein|PROG.ebin [--arch ARCH.yaml] [--fusion none|auto]\n"
+    "      [--mapping FILE.yaml] [-D NAME=VALUE]... [-o FILE]\n"
     "      the accelerator program as einasm text: a model is compiled and listed with\n"
     "      a comment per Einsum and tile; a binary (named .ebin, or starting with the\n"
     "      .ebin magic) is disassembled as it is\n"
@@ -53,8 +60,10 @@ static const char usage_text[] =
     "  --arch ARCH.yaml    the accelerator's architecture (default: the built-in one,\n"
     "                      the same as arch/default.yaml)\n"
     "  --fusion none|auto  none: every Einsum on its own, through DRAM (the unfused\n"
-    "                      baseline); auto (default): the compiler's best mapping,\n"
-    "                      today the same as none\n"
+    "                      baseline); auto (default): the compiler's default mapping\n"
+    "                      (docs/mapping.md), on both targets\n"
+    "  --mapping FILE.yaml a hand-written mapping (docs/mapping.md); what it does not\n"
+    "                      say is left to --fusion\n"
     "  --stats FILE.json   the simulator's figures as JSON, and its summary on\n"
     "                      standard error ('-' is standard output)\n"
     "  --verbose           the simulator's summary on standard error\n"
@@ -110,6 +119,7 @@ typedef enum {
   OPT_VERBOSE,
   OPT_RTOL,
   OPT_ATOL,
+  OPT_MAPPING,
   OPT_COUNT
 } OptId;
 
@@ -132,11 +142,12 @@ static const struct {
     [OPT_NAME] = {"--name", CMD_OLD, false},
     [OPT_AFTER] = {"--after", CMD_OLD, false},
     [OPT_OUTPUT] = {"-o", CMD_OLD | CMD_DISASM, false},
-    [OPT_FUSION] = {"--fusion", CMD_RUN | CMD_COMPILE | CMD_CHECK | CMD_DISASM, true},
+    [OPT_FUSION] = {"--fusion", CMD_ALL, false},
     [OPT_STATS] = {"--stats", CMD_RUN | CMD_CHECK, true},
     [OPT_VERBOSE] = {"--verbose", CMD_RUN | CMD_CHECK, false},
     [OPT_RTOL] = {"--rtol", CMD_CHECK, false},
     [OPT_ATOL] = {"--atol", CMD_CHECK, false},
+    [OPT_MAPPING] = {"--mapping", CMD_ALL, false},
 };
 
 #if defined(__GNUC__)
@@ -204,7 +215,7 @@ static const struct {
     {"--name", OPT_NAME, "a value"},         {"--after", OPT_AFTER, "a value"},
     {"--output", OPT_OUTPUT, "a file name"}, {"--fusion", OPT_FUSION, "none or auto"},
     {"--stats", OPT_STATS, "FILE.json"},     {"--rtol", OPT_RTOL, "a number"},
-    {"--atol", OPT_ATOL, "a number"},
+    {"--atol", OPT_ATOL, "a number"},        {"--mapping", OPT_MAPPING, "FILE.yaml"},
 };
 
 /* A tolerance: a finite number, not negative. */
@@ -240,8 +251,8 @@ static int set_seed(Options *o, const char *v) {
 static int set_option(Options *o, OptId id, const char *v) {
   switch (id) {
   case OPT_FORMAT:
-    if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json"))
-      return usage_error("unknown format '%s': expected text, dot or json", v);
+    if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json") && strcmp(v, "mapping"))
+      return usage_error("unknown format '%s': expected text, dot, json or mapping", v);
     o->format = v;
     return 0;
   case OPT_TARGET:
@@ -267,8 +278,9 @@ static int set_option(Options *o, OptId id, const char *v) {
     break;
   }
   const char **slot[OPT_COUNT] = {
-      [OPT_OUTDIR] = &o->outdir, [OPT_ARCH] = &o->arch_path, [OPT_NAME] = &o->name,
-      [OPT_AFTER] = &o->after,   [OPT_OUTPUT] = &o->output,  [OPT_STATS] = &o->stats};
+      [OPT_OUTDIR] = &o->outdir,       [OPT_ARCH] = &o->arch_path, [OPT_NAME] = &o->name,
+      [OPT_AFTER] = &o->after,         [OPT_OUTPUT] = &o->output,  [OPT_STATS] = &o->stats,
+      [OPT_MAPPING] = &o->mapping_path};
   *slot[id] = v;
   return 0;
 }
@@ -354,8 +366,9 @@ static int check_usage(Options *o, unsigned seen) {
   if (status == 0 && strcmp(o->command, "compile") == 0)
     status = compile_usage(o);
   if (status == 0 && strcmp(o->command, "disasm") == 0 && is_binary_file(o->model) &&
-      (seen & (1u << OPT_D | 1u << OPT_FUSION)))
-    status = usage_error("-D and --fusion apply to a model, not to the binary %s", o->model);
+      (seen & (1u << OPT_D | 1u << OPT_FUSION | 1u << OPT_MAPPING)))
+    status =
+        usage_error("-D, --fusion and --mapping apply to a model, not to the binary %s", o->model);
   return status;
 }
 
@@ -370,6 +383,16 @@ static void list_passes(FILE *out) {
  * which only dump refuses). */
 static const Pass *after_pass(const Options *o) { return o->after ? find_pass(o->after) : NULL; }
 
+Compilation compilation_for(const Options *o, Cascade *c, Target target, Arena *arena, Diag *diag) {
+  return (Compilation){.cascade = c,
+                       .target = target,
+                       .arch = &o->arch,
+                       .fusion = o->fusion,
+                       .mapping_path = o->mapping_path,
+                       .arena = arena,
+                       .diag = diag};
+}
+
 int with_model(const Options *o, ModelWork work) {
   Arena arena;
   arena_init(&arena);
@@ -377,8 +400,11 @@ int with_model(const Options *o, ModelWork work) {
   diag_init(&diag, stderr);
   Cascade *c = frontend_compile_file(o->model, o->defs, o->ndefs, &arena, &diag);
   int status = EXIT_REJECTED;
-  if (c && run_passes(c, after_pass(o), &arena, &diag))
-    status = work(o, c, &arena);
+  if (c) {
+    Compilation cc = compilation_for(o, c, is_accel(o) ? TARGET_ACCEL : TARGET_CPU, &arena, &diag);
+    if (pipeline_run(&cc, after_pass(o)))
+      status = work(o, &cc);
+  }
   arena_free(&arena);
   return status;
 }
@@ -415,27 +441,64 @@ int print_to(const Options *o, void (*print)(const void *what, FILE *f), const v
   return 0;
 }
 
-typedef struct Dump {
-  const Options *o;
-  const Cascade *c;
-  Arena *arena;
-} Dump;
-
-static void print_dump(const void *what, FILE *f) {
-  const Dump *d = what;
-  const Pass *after = after_pass(d->o);
-  if (after && after->lowers)
-    print_loop(lower_trivial(d->c, d->arena), f);
-  else if (!d->o->format || strcmp(d->o->format, "text") == 0)
-    print_text(d->c, f);
-  else if (strcmp(d->o->format, "dot") == 0)
-    print_dot(d->c, f);
-  else
-    print_json(d->c, f);
+/* The mapping as comment lines, so that the text form stays a program. */
+static void print_mapping_comments(const Mapping *m, FILE *f) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (!mem)
+    return;
+  print_mapping(m, mem);
+  fclose(mem);
+  fputs("\n", f);
+  for (char *line = text; line && *line;) {
+    char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    fprintf(f, "#%s%.*s\n", n ? " " : "", (int)n, line);
+    line = end ? end + 1 : line + n;
+  }
+  free(text);
 }
 
-static int dump_cascade(const Options *o, const Cascade *c, Arena *arena) {
-  Dump d = {o, c, arena};
+typedef struct Dump {
+  const Options *o;
+  const Compilation *cc;
+} Dump;
+
+/* Without --after: the Cascade IR after the whole pipeline. With it: the
+ * Loop IR once there is one, else the Cascade IR, and the mapping once
+ * there is one. */
+static void print_dump(const void *what, FILE *f) {
+  const Dump *d = what;
+  const char *format = d->o->format ? d->o->format : "text";
+  const Compilation *cc = d->cc;
+  if (strcmp(format, "mapping") == 0) {
+    print_mapping(cc->mapping, f);
+    return;
+  }
+  if (d->o->after && cc->loops)
+    print_loop(cc->loops, f);
+  else if (strcmp(format, "text") == 0)
+    print_text(cc->cascade, f);
+  else if (strcmp(format, "dot") == 0)
+    print_dot(cc->cascade, f);
+  else
+    print_json(cc->cascade, f);
+  if (d->o->after && cc->mapping && strcmp(format, "text") == 0)
+    print_mapping_comments(cc->mapping, f);
+}
+
+static int dump_model(const Options *o, Compilation *cc) {
+  Dump d = {o, cc};
+  if (d.o->format && strcmp(d.o->format, "mapping") == 0 && !cc->mapping) {
+    fprintf(stderr, "einc: there is no mapping yet after '%s'\n", o->after);
+    return EXIT_USAGE;
+  }
+  if (o->after && cc->loops && d.o->format && strcmp(d.o->format, "text") != 0 &&
+      strcmp(d.o->format, "mapping") != 0) {
+    fprintf(stderr, "einc: the Loop IR after '%s' prints only as text\n", o->after);
+    return EXIT_USAGE;
+  }
   return print_to(o, print_dump, &d);
 }
 
@@ -446,11 +509,7 @@ static int cmd_dump(const Options *o) {
     list_passes(stderr);
     return EXIT_USAGE;
   }
-  if (after && after->lowers && o->format && strcmp(o->format, "text") != 0) {
-    fprintf(stderr, "einc: the Loop IR after '%s' prints only as text\n", after->name);
-    return EXIT_USAGE;
-  }
-  return with_model(o, dump_cascade);
+  return with_model(o, dump_model);
 }
 
 /* The architecture is read once the command line is known good, so that

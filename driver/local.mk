@@ -4,5 +4,5 @@ einc_SOURCES = driver/einc.c driver/driver.h driver/compile.c driver/run.c drive
 	driver/accel_run.c driver/check.c driver/disasm.c
 einc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)
 einc_LDFLAGS = $(AM_LDFLAGS) $(LLVM_LDFLAGS)
-einc_LDADD = libeinccpu.a libeincaccel.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a $(LLVM_LIBS) \
+einc_LDADD = libeinccpu.a libeincpasses.a libeincaccel.a libeincfront.a libeincir.a libeincrt.a $(LLVM_LIBS) \
 	$(YAML_LIBS) -ldl -lm

@@ -31,7 +31,8 @@ bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes 
   return guards_intact(p->cascade, bufs);
 }
 
-static int run_cpu(const Options *o, const Cascade *c, Arena *arena) {
+static int run_cpu(const Options *o, Compilation *cc) {
+  const Cascade *c = cc->cascade;
   if (!check_target(c, "cpu") || !check_inputs(o, c))
     return EXIT_REJECTED;
   float **bufs = alloc_tensors(c, true);
@@ -41,7 +42,7 @@ static int run_cpu(const Options *o, const Cascade *c, Arena *arena) {
   CpuTimes times;
   double run_s;
   if (fill_inputs(o, c, bufs) &&
-      cpu_execute(lower_trivial(c, arena), entry_name(o, arena), bufs, &times, &run_s) &&
+      cpu_execute(cc->loops, entry_name(o, cc->arena), bufs, &times, &run_s) &&
       write_outputs(o, c, bufs, &written)) {
     fprintf(stderr, "einc: cpu: compiled in %.1f ms, ran in %.3f ms; wrote %d output%s to %s\n",
             1e3 * (times.codegen_s + times.optimize_s + times.jit_s), 1e3 * run_s, written,
@@ -53,12 +54,13 @@ static int run_cpu(const Options *o, const Cascade *c, Arena *arena) {
 }
 
 /* Quiet by default (tests compare standard error); --verbose says what ran. */
-static int run_accel(const Options *o, const Cascade *c, Arena *arena) {
+static int run_accel(const Options *o, Compilation *cc) {
+  const Cascade *c = cc->cascade;
   if (!check_target(c, "accel") || !check_inputs(o, c))
     return EXIT_REJECTED;
   double t0 = now_s();
   AccelProgram ap;
-  if (!accel_build(o, lower_trivial(c, arena), &ap))
+  if (!accel_build(o, cc, &ap))
     return EXIT_REJECTED;
   double compile_s = now_s() - t0;
   float **bufs = alloc_tensors(c, false);

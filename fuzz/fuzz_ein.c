@@ -51,6 +51,7 @@
 #include "ir/cascade.h"
 #include "ir/diag.h"
 #include "ir/loop.h"
+#include "passes/passes.h"
 #include "runtime/arch.h"
 #include "runtime/asm.h"
 #include "runtime/ebin.h"
@@ -403,13 +404,19 @@ static void check_binary(const Cascade *c, const AccelProgram *ap) {
   end(ST_ACCEL_LISTING);
 }
 
-static void accel_stage(const Cascade *c, const LoopProgram *p, const Source *src) {
+static void accel_stage(Cascade *c, Arena *arena, const Source *src) {
   Mem m;
   Diag diag;
   diag_init(&diag, mem_open(&m));
   AccelProgram ap;
   begin();
-  bool ok = accel_compile(p, &arch, FUSION_NONE, &ap, &diag);
+  Compilation cc = {.cascade = c,
+                    .target = TARGET_ACCEL,
+                    .arch = &arch,
+                    .fusion = FUSION_AUTO,
+                    .arena = arena,
+                    .diag = &diag};
+  bool ok = pipeline_run(&cc, NULL) && accel_compile(cc.loops, cc.mapping, &arch, &ap, &diag);
   end(ST_ACCEL);
   mem_flush(&m);
   if (!ok) {
@@ -529,7 +536,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < c->ntensors; i++)
     f32 &= c->tensors[i]->dtype == DTYPE_F32;
   if (f32) {
-    accel_stage(c, p, &src);
+    accel_stage(c, &arena, &src);
     cpu_stage(c, p, &src);
   }
 

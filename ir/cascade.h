@@ -171,6 +171,12 @@ Tensor *cascade_find_tensor(const Cascade *c, const char *name);
  * (its reads' indices and its index values). */
 bool index_uses(const Index *ix, int var);
 bool expr_uses(const Expr *x, int var);
+/* Whether some node of x (NULL: none) satisfies pred; predicates for it. */
+bool expr_any(const Expr *x, bool (*pred)(const Expr *));
+bool expr_is_reduce(const Expr *x);
+bool expr_is_index_value(const Expr *x);
+/* sum(k: READ * READ): a contraction of two tensors over one rank. */
+bool expr_is_product_sum(const Expr *x);
 
 /* The range [lo, hi] an index takes when each variable v is in
  * [var_lo[v], var_hi[v]] (interval arithmetic: exact for affine indices).

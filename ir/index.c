@@ -132,3 +132,23 @@ bool expr_uses(const Expr *x, int var) {
       return true;
   return false;
 }
+
+bool expr_any(const Expr *x, bool (*pred)(const Expr *)) {
+  if (!x)
+    return false;
+  if (pred(x))
+    return true;
+  for (int i = 0; i < x->nargs; i++)
+    if (expr_any(x->arg[i], pred))
+      return true;
+  return false;
+}
+
+bool expr_is_reduce(const Expr *x) { return x->kind == EX_REDUCE; }
+bool expr_is_index_value(const Expr *x) { return x->kind == EX_INDEX; }
+
+bool expr_is_product_sum(const Expr *x) {
+  return x->kind == EX_REDUCE && x->reduce == RED_SUM && x->nrvars == 1 &&
+         x->arg[0]->kind == EX_BINARY && x->arg[0]->op == OP_MUL &&
+         x->arg[0]->arg[0]->kind == EX_READ && x->arg[0]->arg[1]->kind == EX_READ;
+}

@@ -2,10 +2,14 @@
 
 #include <string.h>
 
-/* In pipeline order. Fusion and tiling passes join this table as they land. */
+/* In pipeline order. */
 const Pass pass_table[] = {
-    {"parse", "the frontend's output: the verified Cascade IR", NULL, false},
-    {"lower", "the Loop IR under the trivial mapping (no fusion, no tiling)", NULL, true},
+    {"parse", "the frontend's output: the verified Cascade IR", NULL},
+    {"map", "the mapping: --mapping FILE, else the trivial one (no fusion, no tiling)", pass_map},
+    {"tile", "tiles, loop orders, space ranks and double buffering for the target", pass_tile},
+    {"epilogue", "contractions under bias, residual or activation: the epilogue form (auto)",
+     pass_epilogue},
+    {"lower", "the Loop IR under the mapping", pass_lower},
 };
 const int pass_count = sizeof pass_table / sizeof pass_table[0];
 
@@ -16,10 +20,10 @@ const Pass *find_pass(const char *name) {
   return NULL;
 }
 
-bool run_passes(Cascade *c, const Pass *last, Arena *arena, Diag *diag) {
+bool pipeline_run(Compilation *c, const Pass *last) {
   for (int i = 0; i < pass_count; i++) {
     const Pass *p = &pass_table[i];
-    if (p->run && (!p->run(c, arena, diag) || !cascade_verify(c, diag)))
+    if (p->run && (!p->run(c) || !cascade_verify(c->cascade, c->diag)))
       return false;
     if (p == last)
       break;

@@ -1,16 +1,33 @@
-/* The pass pipeline: one table of named passes over the Cascade IR. It drives
- * both the compilation pipeline and `einc dump --after NAME`. */
+/* The pass pipeline: one table of named passes over a compilation. It
+ * drives every command's compilation and `einc dump --after NAME`. */
 #ifndef EINC_PASSES_H
 #define EINC_PASSES_H
 
-#include "ir/cascade.h"
+#include "ir/loop.h"
+#include "ir/mapping.h"
+#include "runtime/arch.h"
+
+typedef enum { TARGET_CPU, TARGET_ACCEL } Target;
+
+/* Everything one compilation knows, as the passes leave it: the algorithm,
+ * its mapping (from the "map" pass on) and the Loop IR (from "lower" on). */
+typedef struct Compilation {
+  Cascade *cascade;
+  Mapping *mapping;
+  LoopProgram *loops;
+  Target target;
+  const Arch *arch;         /* the accelerator's; unused for the cpu */
+  Fusion fusion;            /* --fusion */
+  const char *mapping_path; /* --mapping FILE, or NULL */
+  Arena *arena;
+  Diag *diag;
+} Compilation;
 
 typedef struct Pass {
   const char *name;
   const char *summary;
   /* NULL for "parse", the frontend's own output, which starts the pipeline. */
-  bool (*run)(Cascade *c, Arena *arena, Diag *diag);
-  bool lowers; /* the Cascade IR becomes Loop IR here: dumps show Loop IR */
+  bool (*run)(Compilation *c);
 } Pass;
 
 extern const Pass pass_table[];
@@ -18,8 +35,15 @@ extern const int pass_count;
 
 const Pass *find_pass(const char *name);
 
-/* Runs the pipeline up to and including `last` (all of it if NULL); false if a
- * pass reported an error. */
-bool run_passes(Cascade *c, const Pass *last, Arena *arena, Diag *diag);
+/* Runs the pipeline up to and including `last` (all of it if NULL); false
+ * after a pass reported an error. The Cascade IR is verified after every
+ * pass, the Loop IR after every pass once it exists. */
+bool pipeline_run(Compilation *c, const Pass *last);
+
+/* The passes, one file each. */
+bool pass_map(Compilation *c);      /* map.c: the mapping file, or the trivial mapping */
+bool pass_tile(Compilation *c);     /* tile.c: tiles, loop order and buffers for the target */
+bool pass_epilogue(Compilation *c); /* epilogue.c: contractions under elementwise work */
+bool pass_lower(Compilation *c);    /* lower.c: the Loop IR under the mapping */
 
 #endif

@@ -11,6 +11,7 @@
  * (without the path): "cannot open: REASON", "cannot read: REASON" or
  * "larger than N MiB". */
 /* Limits used: programs and microcode 64 MiB, architecture files 1 MiB,
+ * mapping files 16 MiB,
  * .npy tensors and .ebin binaries 4 GiB. */
 char *infile_read(const char *path, size_t max_bytes, size_t *len, char *why, size_t why_size);
 

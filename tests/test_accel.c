@@ -14,6 +14,7 @@
 
 #include "backend/accel/accel.h"
 #include "frontend/frontend.h"
+#include "passes/passes.h"
 #include "runtime/asm.h"
 #include "runtime/rng.h"
 #include "runtime/sim.h"
@@ -41,6 +42,18 @@ static void get_arch(Arch *a, bool tiny) {
                   msg);
 }
 
+/* The pipeline for the accelerator, then its backend. */
+static bool accel_compile_model(Cascade *c, const Arch *arch, Fusion fusion, Arena *arena,
+                                Diag *diag, AccelProgram *ap) {
+  Compilation cc = {.cascade = c,
+                    .target = TARGET_ACCEL,
+                    .arch = arch,
+                    .fusion = fusion,
+                    .arena = arena,
+                    .diag = diag};
+  return pipeline_run(&cc, NULL) && accel_compile(cc.loops, cc.mapping, arch, ap, diag);
+}
+
 /* Compiles `src`; on failure returns false with the diagnostics in *err. */
 static bool compile(const char *src, const Arch *arch, AccelProgram *ap, char **err) {
   Arena arena;
@@ -51,7 +64,7 @@ static bool compile(const char *src, const Arch *arch, AccelProgram *ap, char **
   diag_init(&diag, f);
   Cascade *c = frontend_compile_text("t.ein", src, strlen(src), NULL, 0, &arena, &diag);
   ck_assert_ptr_nonnull(c);
-  bool ok = accel_compile(lower_trivial(c, &arena), arch, FUSION_NONE, ap, &diag);
+  bool ok = accel_compile_model(c, arch, FUSION_NONE, &arena, &diag, ap);
   fclose(f);
   arena_free(&arena);
   return ok;
@@ -255,7 +268,7 @@ START_TEST(listing_reassembles) {
   Arch arch;
   arch_default(&arch);
   AccelProgram ap;
-  ck_assert(accel_compile(lower_trivial(c, &arena), &arch, FUSION_NONE, &ap, &diag));
+  ck_assert(accel_compile_model(c, &arch, FUSION_NONE, &arena, &diag, &ap));
   char *text;
   size_t len;
   FILE *f = open_memstream(&text, &len);

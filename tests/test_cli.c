@@ -191,7 +191,7 @@ START_TEST(test_help) {
     ck_assert_ptr_nonnull(strstr(r.out, "check MODEL.ein [--rtol R] [--atol A]"));
     ck_assert_ptr_nonnull(strstr(r.out, "disasm MODEL.ein|PROG.ebin"));
     ck_assert_ptr_nonnull(strstr(r.out, "--target accel [--arch ARCH.yaml] [--fusion none|auto]"));
-    ck_assert_ptr_nonnull(strstr(r.out, "today the same as none"));
+    ck_assert_ptr_nonnull(strstr(r.out, "the compiler's default mapping"));
     ck_assert_str_eq(r.err, "");
     run_free(&r);
   }
@@ -257,7 +257,7 @@ START_TEST(test_other_usage_errors) {
     const char *err;
   } cases[] = {
       {{"dump", "examples/matmul.ein", "--format", "xml", NULL},
-       "einc: unknown format 'xml': expected text, dot or json\nTry 'einc --help'.\n"},
+       "einc: unknown format 'xml': expected text, dot, json or mapping\nTry 'einc --help'.\n"},
       {{"dump", "examples/matmul.ein", "--format", NULL},
        "einc: --format needs a value\nTry 'einc --help'.\n"},
       {{"dump", "examples/matmul.ein", "-o", NULL},
@@ -474,11 +474,9 @@ START_TEST(test_accel_usage_errors) {
        "einc: unknown fusion 'max': expected none or auto\n"},
       {{"compile", "x.ein", "--target", "accel", "--fusion", NULL},
        "einc: --fusion needs none or auto\n"},
-      {{"run", "x.ein", "--fusion", "none", NULL},
-       "einc: --fusion applies only to --target accel\n"},
-      {{"compile", "x.ein", "--target", "cpu", "--fusion=auto", "-o", "x.o", NULL},
-       "einc: --fusion applies only to --target accel\n"},
-      {{"dump", "x.ein", "--fusion", "none", NULL}, "einc: --fusion does not apply to dump\n"},
+      {{"run", "x.ein", "--mapping", NULL}, "einc: --mapping needs FILE.yaml\n"},
+      {{"dump", "x.ein", "--fusion", "all", NULL},
+       "einc: unknown fusion 'all': expected none or auto\n"},
       {{"run", "x.ein", "--stats", "s.json", NULL},
        "einc: --stats applies only to --target accel\n"},
       {{"check", "x.ein", "--rtol", "-1", NULL},
@@ -495,7 +493,9 @@ START_TEST(test_accel_usage_errors) {
       {{"check", "x.ein", "--target", "cpu", NULL}, "einc: --target does not apply to check\n"},
       {{"check", "x.ein", "--outdir", "o", NULL}, "einc: --outdir does not apply to check\n"},
       {{"disasm", "x.ebin", "-D", "M=3", NULL},
-       "einc: -D and --fusion apply to a model, not to the binary x.ebin\n"},
+       "einc: -D, --fusion and --mapping apply to a model, not to the binary x.ebin\n"},
+      {{"disasm", "x.ebin", "--mapping", "m.yaml", NULL},
+       "einc: -D, --fusion and --mapping apply to a model, not to the binary x.ebin\n"},
   };
   char *dir = temp_dir();
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

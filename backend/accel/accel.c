@@ -89,8 +89,8 @@ static bool place_tensors(Gen *g) {
   int need_at = 0; /* the first Einsum that reads an index value */
   for (int i = 0; i < c->neinsums; i++) {
     const Einsum *e = c->einsums[i];
-    bool reads =
-        expr_any(e->rhs, is_index_value) || (e->rec && expr_any(e->rec->init, is_index_value));
+    bool reads = expr_any(e->rhs, expr_is_index_value) ||
+                 (e->rec && expr_any(e->rec->init, expr_is_index_value));
     if (reads && !need)
       need_at = i;
     need |= reads;
@@ -138,9 +138,25 @@ static void fill_iota(Gen *g) {
     t->data[i] = (float)i;
 }
 
-bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelProgram *out,
+void accel_buffer_layout(const Arch *a, uint32_t *pool_words, uint32_t *tile_words) {
+  uint64_t words = arch_buffer_words(a);
+  if (words > UINT32_MAX)
+    words = UINT32_MAX;
+  uint32_t pool = (uint32_t)(words / 16 < 64 ? words / 16 : 64);
+  if (pool == 0)
+    pool = 1;
+  *pool_words = pool;
+  *tile_words = (uint32_t)words - pool;
+}
+
+uint32_t accel_pool_words(const Arch *a) {
+  uint32_t pool, tiles;
+  accel_buffer_layout(a, &pool, &tiles);
+  return pool;
+}
+
+bool accel_compile(const LoopProgram *p, const Mapping *m, const Arch *arch, AccelProgram *out,
                    Diag *diag) {
-  (void)fusion; /* only the unfused mapping exists so far */
   memset(out, 0, sizeof *out);
   ebin_init(&out->bin, arch_hash(arch));
   Gen g = {0};
@@ -157,19 +173,23 @@ bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelP
   for (int u = 0; u < UNIT_COUNT; u++)
     for (int v = 0; v < UNIT_COUNT; v++)
       g.last_sig[u][v] = -1;
-  uint64_t words = arch_buffer_words(arch);
-  if (words > UINT32_MAX)
-    words = UINT32_MAX;
-  g.npool = (uint32_t)(words / 16 < 64 ? words / 16 : 64);
-  if (g.npool == 0)
-    g.npool = 1;
-  g.tile_words = (uint32_t)words - g.npool;
+  accel_buffer_layout(arch, &g.npool, &g.tile_words);
   g.pool = calloc(g.npool, sizeof *g.pool);
   for (uint32_t i = 0; i < g.npool; i++)
     hazard_clear(&g.pool[i].hz);
   bool ok = place_tensors(&g);
-  for (int i = 0; ok && i < p->nkernels; i++)
-    ok = gen_einsum(&g, p->kernels[i]);
+  for (int gi = 0; ok && gi < m->ngroups; gi++) {
+    if (m->groups[gi].n != 1) {
+      diag_error(diag, m->groups[gi].loc,
+                 "a fused group of %d Einsums: the accelerator backend runs each Einsum on its own "
+                 "(fusion across Einsums is not implemented yet)",
+                 m->groups[gi].n);
+      ok = false;
+      break;
+    }
+    int i = m->groups[gi].einsums[0];
+    ok = gen_einsum(&g, p->kernels[i], &m->einsums[i]);
+  }
   if (ok && !g.failed)
     fill_iota(&g);
   free(g.dram);

@@ -1,11 +1,14 @@
 /* The accelerator backend: a lowered program (Loop IR buffers and kernels,
- * one per Einsum) to an .ebin for the machine of docs/isa.md.
+ * one per Einsum) and its mapping to an .ebin for the machine of
+ * docs/isa.md.
  *
- * Under --fusion none every Einsum reads its operands from DRAM and writes
- * its result to DRAM; inside an Einsum the output is tiled so that every
- * live tile fits the on-chip buffer, and loads of the next tile overlap the
- * compute of this one (double buffering through dependency tokens). The
- * mapping rules are in docs/accel-backend.md. */
+ * The mapping (ir/mapping.h, chosen by the passes or written by hand) says
+ * which ranks a tile spans, how large tiles and reduction chunks are, the
+ * order of the tile loops and whether loads are double buffered; the
+ * backend carries it out: every Einsum reads its operands from DRAM and
+ * writes its result to DRAM, a tile at a time, and loads of the next tile
+ * overlap the compute of this one (dependency tokens). The rules are in
+ * docs/accel-backend.md. */
 #ifndef EINC_ACCEL_H
 #define EINC_ACCEL_H
 
@@ -13,10 +16,9 @@
 #include <stdio.h>
 
 #include "ir/loop.h"
+#include "ir/mapping.h"
 #include "runtime/arch.h"
 #include "runtime/ebin.h"
-
-typedef enum { FUSION_NONE, FUSION_AUTO } Fusion;
 
 typedef struct AccelProgram {
   Ebin bin;
@@ -34,10 +36,33 @@ typedef struct AccelProgram {
  * is unrolled, and a deep stepped reduction can need billions. */
 extern size_t accel_instr_limit;
 
-/* Compiles p for arch. On failure reports "FILE:LINE:COL: error: ..." at the
- * Einsum that cannot be mapped and returns false; out is then empty. */
-bool accel_compile(const LoopProgram *p, const Arch *arch, Fusion fusion, AccelProgram *out,
+/* Compiles p under mapping m for arch. On failure reports "FILE:LINE:COL:
+ * error: ..." at the Einsum that cannot be mapped as m says and returns
+ * false; out is then empty. */
+bool accel_compile(const LoopProgram *p, const Mapping *m, const Arch *arch, AccelProgram *out,
                    Diag *diag);
+
+/* ---- what the tiling pass sizes tiles by (passes/tile.c) ---- */
+
+/* The most rows or columns a tile or a reduction chunk may have. */
+enum { ACCEL_MAX_EXTENT = 32768 };
+
+typedef enum { ACCEL_PLAIN, ACCEL_SCAN, ACCEL_STEPWISE } AccelMode;
+/* How the backend runs e: a recurrence h[t] = A*h[t-1] + B on the scan unit
+ * (*A, *B set; *A NULL for h[t-1] + B), any other recurrence one time step
+ * at a time, everything else as independent tiles. */
+AccelMode accel_mode(const Einsum *e, const Expr **A, const Expr **B);
+/* The tiles e holds on chip at once (operands, results, a scan's state). */
+int accel_live_tiles(const Einsum *e, AccelMode mode);
+/* The words of one tile slot for e: the buffer above the constant pool
+ * split into accel_live_tiles slots (twice that with double buffering),
+ * and no larger than e's whole iteration space. 0 when they do not fit. */
+uint32_t accel_slot_words(const Arch *a, const Einsum *e, bool double_buffer);
+/* Whether the reduction r runs on the matrix unit when row_var is on a
+ * tile's rows and col_var on its columns (-1: none). */
+bool accel_is_contraction(const Einsum *e, const Expr *r, int row_var, int col_var);
+/* The words of buffer the constant pool takes at its bottom. */
+uint32_t accel_pool_words(const Arch *a);
 void accel_free(AccelProgram *p);
 
 /* The program as einasm text (it reassembles to the same binary), with a

@@ -250,30 +250,10 @@ bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out) {
 
 /* ---- reductions ---- */
 
-bool expr_any(const Expr *x, bool (*pred)(const Expr *)) {
-  if (!x)
-    return false;
-  if (pred(x))
-    return true;
-  for (int i = 0; i < x->nargs; i++)
-    if (expr_any(x->arg[i], pred))
-      return true;
-  return false;
-}
-
-bool is_reduce(const Expr *x) { return x->kind == EX_REDUCE; }
-bool is_index_value(const Expr *x) { return x->kind == EX_INDEX; }
-
-bool is_product_sum(const Expr *x) {
-  return x->kind == EX_REDUCE && x->reduce == RED_SUM && x->nrvars == 1 &&
-         x->arg[0]->kind == EX_BINARY && x->arg[0]->op == OP_MUL &&
-         x->arg[0]->arg[0]->kind == EX_READ && x->arg[0]->arg[1]->kind == EX_READ;
-}
-
 /* A product sum over k where A does not use the column variable and B not
  * the row variable: C[i, j] = A[i, k] * B[k, j] on the matrix unit. */
 static bool is_contraction(const Ctx *x, const Expr *ex, const Expr **A, const Expr **B) {
-  if (!is_product_sum(ex))
+  if (!expr_is_product_sum(ex))
     return false;
   const Expr *m = ex->arg[0];
   int k = ex->rvars[0];
@@ -292,20 +272,45 @@ static bool is_contraction(const Ctx *x, const Expr *ex, const Expr **A, const E
   return false;
 }
 
-static uint32_t chunk_of(const Gen *g, int64_t extent, uint32_t other) {
-  uint64_t c = g->slot_words / (other ? other : 1);
-  if (c > 32768)
-    c = 32768;
-  if (c < 1)
-    c = 1;
-  return (uint32_t)((uint64_t)extent < c ? (uint64_t)extent : c);
+bool accel_is_contraction(const Einsum *e, const Expr *r, int row_var, int col_var) {
+  Ctx x = {.e = e, .row = {row_var, 0, 1}, .col = {col_var, 0, 1}};
+  const Expr *A, *B;
+  return is_contraction(&x, r, &A, &B);
+}
+
+/* The values of reduced variable v taken at once: the mapping's chunk (the
+ * whole rank when it is not partitioned), which must fit a slot beside
+ * `other` rows or columns. */
+static bool reduce_chunk(Gen *g, const Ctx *x, int v, uint32_t other, uint32_t *chunk) {
+  const Einsum *e = x->e;
+  int64_t ext = e->vars[v].extent, c = x->shape[v] ? x->shape[v] : ext;
+  if (c > ext)
+    c = ext;
+  if (other == 0)
+    other = 1;
+  if (c > ACCEL_MAX_EXTENT || (uint64_t)c * other > g->slot_words) {
+    diag_error(g->diag, e->loc,
+               "the Einsum defining '%s' reduces over '%s' %lld values at a time: beside %u rows "
+               "or columns of its tile that is %llu words, more than a tile slot's %u (the "
+               "buffer's %u words for tiles in %d slots, buffer.bytes = %llu); partition '%s' "
+               "smaller in the mapping",
+               e->out->name, e->vars[v].name, (long long)c, other, (unsigned long long)c * other,
+               g->slot_words, g->tile_words, g->nslots, (unsigned long long)g->arch->buf_bytes,
+               e->vars[v].name);
+    g->failed = true;
+    return false;
+  }
+  *chunk = (uint32_t)c;
+  return true;
 }
 
 static bool eval_matmul(Gen *g, Ctx *x, int k, const Expr *A, const Expr *B, Region *out) {
   int64_t K = x->e->vars[k].extent;
   uint32_t ni = x->row.var >= 0 ? (uint32_t)x->row.n : 1;
   uint32_t nj = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
-  uint32_t tk = chunk_of(g, K, max_u32(ni, nj));
+  uint32_t tk;
+  if (!reduce_chunk(g, x, k, max_u32(ni, nj), &tk))
+    return false;
   bool have_c = false;
   for (int64_t k0 = 0; k0 < K && !g->failed; k0 += tk) {
     uint32_t n = (uint32_t)(K - k0 < tk ? K - k0 : tk);
@@ -383,7 +388,9 @@ static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
     for (int i = 0; i < n; i++)
       x->val[ex->rvars[i]] = idx[i];
     int64_t ext = axis_var >= 0 ? x->e->vars[axis_var].extent : 1;
-    uint32_t chunk = axis_var >= 0 ? chunk_of(g, ext, free_axis == &x->col ? nR : nC) : 1;
+    uint32_t chunk = 1;
+    if (axis_var >= 0 && !reduce_chunk(g, x, axis_var, free_axis == &x->col ? nR : nC, &chunk))
+      return false;
     for (int64_t lo = 0; lo < ext; lo += chunk) {
       Axis saved = free_axis ? *free_axis : (Axis){-1, 0, 0};
       if (axis_var >= 0)

@@ -53,9 +53,10 @@ typedef struct Axis {
 
 typedef struct Ctx {
   const Einsum *e;
-  int64_t *val;  /* per variable: value when fixed */
-  bool *fixed;   /* per variable */
-  Axis row, col; /* rows and columns of every region in this context */
+  const int64_t *shape; /* per variable: the mapping's partitioning (0: whole) */
+  int64_t *val;         /* per variable: value when fixed */
+  bool *fixed;          /* per variable */
+  Axis row, col;        /* rows and columns of every region in this context */
 } Ctx;
 
 typedef struct Gen {
@@ -91,6 +92,9 @@ typedef struct Gen {
   bool failed;
 } Gen;
 
+/* The constant pool's words and the words above it for tiles. */
+void accel_buffer_layout(const Arch *a, uint32_t *pool_words, uint32_t *tile_words);
+
 /* An access of the instruction being emitted. */
 typedef struct Access {
   Hazard *hz;
@@ -124,18 +128,12 @@ bool load_iota(Gen *g, const Ctx *x, int var, Region *out);
 void store_tile(Gen *g, const Ctx *x, const Tensor *t, const int *lhs, const Region *r);
 
 /* einsum.c */
-bool gen_einsum(Gen *g, const Kernel *k);
+bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em);
 
 /* eval.c */
 bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out);
 void vec_op(Gen *g, uint8_t opcode, const Region *d, const Region *a, const Region *b,
             const Region *c, bool use_imm, float imm, uint32_t rows, uint32_t cols);
 int regions_needed(const Expr *ex);
-/* Whether some node of x satisfies pred; predicates for it. */
-bool expr_any(const Expr *x, bool (*pred)(const Expr *));
-bool is_reduce(const Expr *x);
-bool is_index_value(const Expr *x);
-/* sum(k: READ * READ), the form that may go to the matrix unit. */
-bool is_product_sum(const Expr *x);
 
 #endif

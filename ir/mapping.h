@@ -1,0 +1,99 @@
+/* The mapping: how the algorithm runs, kept beside it (DESIGN.md). The
+ * Cascade IR says what is computed; the mapping says, per Einsum, how its
+ * ranks are partitioned into tiles, in which order the loops run, which
+ * ranks a tile spans on chip, and whether its loads are double buffered;
+ * and, per cascade, which Einsums are fused into one group.
+ *
+ * The vocabulary is TeAAL's (Nayak et al., MICRO 2023): a rank `l`
+ * partitioned by uniform_shape(T) becomes `l1` (which tile) over `l0`
+ * (where in the tile, extent T); `loop-order` lists the ranks outermost
+ * first; `spacetime` splits them into the ranks a tile spans at once
+ * (space) and the loops that step through tiles (time). Fusion groups
+ * follow Stream's `fused_groups` (Symons et al., 2024). The file form is
+ * docs/mapping.md; print_mapping writes it and mapping_read reads it back. */
+#ifndef EINC_MAPPING_H
+#define EINC_MAPPING_H
+
+#include "ir/cascade.h"
+
+/* What --fusion asked for: the unfused baseline or the compiler's choice. */
+typedef enum { FUSION_NONE, FUSION_AUTO } Fusion;
+
+/* A rank in a loop order: variable `var` whole (RANK_WHOLE) or one of the
+ * two ranks its partitioning makes. */
+typedef enum { RANK_WHOLE, RANK_OUTER, RANK_INNER } RankPart;
+
+typedef struct LoopRank {
+  int var;
+  RankPart part; /* RANK_OUTER is var1, RANK_INNER var0 */
+} LoopRank;
+
+typedef struct EinsumMap {
+  const Einsum *einsum;
+  SrcLoc loc; /* where a mapping file set it; the Einsum's own otherwise */
+  bool given; /* named by a mapping file: passes leave it as it is */
+  /* Per variable of the Einsum: the shape of its inner rank, 0 when the
+   * rank is not partitioned. A reduced rank's shape is the chunk a
+   * reduction or contraction takes at once. */
+  int64_t *shape;
+  /* The left-hand ranks, outermost first: time loops, then the space ranks
+   * (a partitioned space rank appears as var1 among the time loops and as
+   * var0 among the space ranks). */
+  LoopRank *order;
+  int norder;
+  /* The ranks one tile spans on chip, rows then columns (at most two):
+   * their variables; the accelerator's matrix and vector instructions work
+   * on such rows x cols tiles. */
+  int space[2];
+  int nspace;
+  /* Twice the tile slots, so that the next tile loads while this one
+   * computes. */
+  bool double_buffer;
+  /* The CPU computes a contraction under elementwise work (bias, residual,
+   * activation) into its output first, then applies the rest to each
+   * element (passes/epilogue.c). */
+  bool epilogue;
+} EinsumMap;
+
+typedef struct FusedGroup {
+  int *einsums; /* Einsum ids in program order */
+  int n;
+  SrcLoc loc;
+} FusedGroup;
+
+typedef struct Mapping {
+  const Cascade *cascade;
+  const char *file;   /* the mapping file it was read from, or NULL */
+  EinsumMap *einsums; /* einsums[i] maps cascade->einsums[i] */
+  int neinsums;
+  FusedGroup *groups; /* every Einsum in exactly one, in program order */
+  int ngroups;
+} Mapping;
+
+/* The trivial mapping: every Einsum its own group, nothing partitioned, no
+ * loop order beyond the left-hand ranks in order, no space ranks. */
+Mapping *mapping_trivial(const Cascade *c, Arena *arena);
+/* Sets em's order to the time loops `time` (outermost first) followed by
+ * its space ranks; every left-hand rank appears once. */
+void mapping_set_order(EinsumMap *em, const LoopRank *time, int ntime, Arena *arena);
+/* The variable of an Einsum's left-hand side named `name`, or a rank name
+ * `name1`/`name0` of a partitioned one; -1 if none. */
+int mapping_find_var(const Einsum *e, const char *name, RankPart *part);
+/* "l", "l1" or "l0" */
+const char *mapping_rank_name(const Einsum *e, LoopRank r, Arena *arena);
+/* Whether variable var is one of em's space ranks. */
+bool mapping_is_space(const EinsumMap *em, int var);
+
+/* The mapping in the file form of docs/mapping.md: mapping_read reads it
+ * back to the same mapping. */
+void print_mapping(const Mapping *m, FILE *out);
+
+/* Reads a mapping file for c; on error reports "FILE:LINE:COL: error: ..."
+ * naming the key and returns NULL. An Einsum the file names anywhere is
+ * `given`: what the file does not say of it is the trivial mapping's. The
+ * others are left to the passes. */
+Mapping *mapping_read(const char *path, const Cascade *c, Arena *arena, Diag *diag);
+Mapping *mapping_parse(const char *name, const char *text, size_t len, const Cascade *c,
+                       Arena *arena, Diag *diag);
+
+#endif

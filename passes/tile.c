@@ -1,0 +1,280 @@
+/* The tiling pass: for every Einsum the mapping file did not give, the
+ * accelerator's tiles: which left-hand ranks a tile spans (space), their
+ * tile shapes (partitioning), the order of the tile loops, the chunk of
+ * each reduction, and whether loads are double buffered. Then every
+ * Einsum's mapping, given or chosen, is checked against what its form
+ * needs (a recurrence's time rank, its state carried across tiles).
+ *
+ * The choices (docs/accel-backend.md): a tile is as large as a slot allows,
+ * a contraction's square-ish in multiples of the array, other tiles whole
+ * rows of columns; the space ranks are the two left-hand ranks that load
+ * the least; a scan puts time on the rows and the widest channel rank on
+ * the columns. The CPU target has no tiles in its mapping yet. */
+#include <math.h>
+#include <string.h>
+
+#include "backend/accel/accel.h"
+#include "passes/passes.h"
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* The variables an index uses, as a bit mask (variables below 64). */
+static uint64_t index_vars(const Index *ix) {
+  if (!ix)
+    return 0;
+  if (ix->kind == IX_VAR)
+    return ix->var < 64 ? (uint64_t)1 << ix->var : 0;
+  return index_vars(ix->lhs) | index_vars(ix->rhs);
+}
+
+/* Elements loaded from DRAM, roughly, with `axes` on the tile and the
+ * `stepped` variables fixed one value at a time: a read is loaded again for
+ * every stepped value, over the axes it uses. */
+static double load_estimate(const Einsum *e, const Expr *x, uint64_t axes, uint64_t stepped) {
+  if (!x)
+    return 0;
+  if (x->kind != EX_READ) {
+    double sum = 0;
+    for (int i = 0; i < x->nargs; i++)
+      sum += load_estimate(e, x->arg[i], axes, stepped);
+    return sum;
+  }
+  uint64_t use = 0;
+  for (int d = 0; d < x->tensor->rank; d++)
+    use |= index_vars(x->index[d]);
+  double n = 1;
+  for (int v = 0; v < e->nvars && v < 64; v++)
+    if ((axes & use) >> v & 1 || stepped >> v & 1)
+      n *= (double)e->vars[v].extent;
+  return n;
+}
+
+/* The space ranks among the left-hand variables `vars` that load the
+ * least, with a column wide enough for the vector lanes when one is; ties
+ * keep the last two variables (the contiguous ones). */
+static void choose_space(const Arch *arch, const Einsum *e, bool contraction, const int *vars,
+                         int n, int *row, int *col) {
+  *col = n > 0 ? vars[n - 1] : -1;
+  *row = n > 1 ? vars[n - 2] : -1;
+  if (n < 2 || e->nvars > 64 || contraction)
+    return;
+  int64_t widest = 0;
+  for (int i = 0; i < n; i++)
+    widest = e->vars[vars[i]].extent > widest ? e->vars[vars[i]].extent : widest;
+  int64_t lanes = min64((int64_t)arch->vec_lanes, widest);
+  uint64_t all = 0;
+  for (int i = 0; i < n; i++)
+    all |= (uint64_t)1 << vars[i];
+  double best = -1;
+  for (int ci = n - 1; ci >= 0; ci--)
+    for (int ri = n - 1; ri >= 0; ri--) {
+      if (ri == ci || e->vars[vars[ci]].extent < lanes)
+        continue;
+      uint64_t axes = (uint64_t)1 << vars[ci] | (uint64_t)1 << vars[ri];
+      double cost = load_estimate(e, e->rhs, axes, all & ~axes);
+      if (best < 0 || cost < best) {
+        best = cost;
+        *col = vars[ci];
+        *row = vars[ri];
+      }
+    }
+}
+
+/* Tile extents for a slot of S words: square-ish multiples of the array
+ * for contractions, else whole rows of columns. */
+static void choose_shape(const Arch *arch, const Einsum *e, int64_t S, bool square, bool reduce,
+                         int row, int col, int64_t *tr, int64_t *tc) {
+  int64_t er = row >= 0 ? e->vars[row].extent : 1;
+  int64_t ec = col >= 0 ? e->vars[col].extent : 1;
+  int64_t c = min64(ec, min64(S, ACCEL_MAX_EXTENT));
+  if (square && er > 1) {
+    int64_t side = (int64_t)sqrt((double)S);
+    int64_t unit = (int64_t)arch->mx_cols;
+    if (side >= unit)
+      side -= side % unit;
+    c = min64(c, side > 0 ? side : 1);
+  }
+  if (reduce && row < 0)
+    /* A reduction will take the free row axis: leave it room. */
+    c = min64(c, S / 64 > 16 ? S / 64 : 16);
+  int64_t r = min64(er, min64(S / c, ACCEL_MAX_EXTENT));
+  *tr = r > 0 ? r : 1;
+  *tc = c;
+}
+
+/* A scan: time steps on the rows, enough channels to fill the lanes first. */
+static void scan_shape(const Einsum *e, int64_t S, int time, int col, int64_t *tr, int64_t *tc) {
+  int64_t C = col >= 0 ? e->vars[col].extent : 1;
+  int64_t c = min64(C, min64(S, ACCEL_MAX_EXTENT));
+  int64_t T = e->vars[time].extent;
+  int64_t t = min64(T, S / (c > 0 ? c : 1));
+  if (t < 1)
+    t = 1;
+  if (t < 16 && T >= 16) {
+    t = min64(16, S);
+    c = S / t;
+  }
+  *tr = t;
+  *tc = c > 0 ? c : 1;
+}
+
+/* A reduction's chunk: as many values as fit a slot beside `other` rows or
+ * columns. */
+static int64_t chunk_for(int64_t S, int64_t extent, int64_t other) {
+  int64_t c = S / (other > 0 ? other : 1);
+  c = min64(c, ACCEL_MAX_EXTENT);
+  if (c < 1)
+    c = 1;
+  return min64(extent, c);
+}
+
+/* Sets the chunk of every reduction in x for a tile of tr x tc with row and
+ * col on its axes, as the backend will evaluate it: a contraction's
+ * reduced rank beside the larger tile side, another reduction's first
+ * rank on the free axis beside the other. A rank reduced in two places
+ * takes the smaller chunk. */
+static void set_chunks(EinsumMap *em, const Expr *x, int64_t S, int row, int col, int64_t tr,
+                       int64_t tc) {
+  if (!x)
+    return;
+  for (int i = 0; i < x->nargs; i++)
+    set_chunks(em, x->arg[i], S, row, col, tr, tc);
+  if (x->kind != EX_REDUCE)
+    return;
+  const Einsum *e = em->einsum;
+  int64_t nr = row >= 0 ? tr : 1, nc = col >= 0 ? tc : 1, chunk;
+  int v = x->rvars[0];
+  if (accel_is_contraction(e, x, row, col))
+    chunk = chunk_for(S, e->vars[v].extent, nr > nc ? nr : nc);
+  else if (col < 0 || row < 0)
+    chunk = chunk_for(S, e->vars[v].extent, col < 0 ? nr : nc);
+  else
+    return;
+  if (chunk >= e->vars[v].extent)
+    chunk = 0; /* whole */
+  if (chunk != 0 && (em->shape[v] == 0 || chunk < em->shape[v]))
+    em->shape[v] = chunk;
+}
+
+static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
+  const Einsum *e = em->einsum;
+  const Expr *A, *B;
+  AccelMode mode = accel_mode(e, &A, &B);
+  int time = e->rec ? recurrence_var(e) : -1;
+  int others[64], nothers = 0;
+  for (int d = 0; d < e->out->rank && d < 64; d++)
+    if (e->lhs[d] != time)
+      others[nothers++] = e->lhs[d];
+  bool contraction = expr_any(e->rhs, expr_is_product_sum);
+  int row, col;
+  if (mode == ACCEL_SCAN) {
+    /* Time on the rows, channels across the lanes: the widest variable. */
+    row = time;
+    col = nothers > 0 ? others[nothers - 1] : -1;
+    for (int i = 0; i < nothers; i++)
+      if (e->vars[others[i]].extent > e->vars[col].extent)
+        col = others[i];
+  } else {
+    choose_space(arch, e, contraction, others, nothers, &row, &col);
+  }
+  em->double_buffer = accel_slot_words(arch, e, true) > 0;
+  int64_t S = accel_slot_words(arch, e, em->double_buffer);
+  int64_t tr = 1, tc = 1;
+  if (S == 0)
+    ; /* not even one tile fits: the backend says so, with the numbers */
+  else if (mode == ACCEL_SCAN)
+    scan_shape(e, S, time, col, &tr, &tc);
+  else
+    choose_shape(arch, e, S, contraction, expr_any(e->rhs, expr_is_reduce), row, col, &tr, &tc);
+  memset(em->shape, 0, sizeof *em->shape * (size_t)e->nvars);
+  em->nspace = 0;
+  if (row >= 0)
+    em->space[em->nspace++] = row;
+  if (col >= 0)
+    em->space[em->nspace++] = col;
+  if (row >= 0 && tr < e->vars[row].extent)
+    em->shape[row] = tr;
+  if (col >= 0 && tc < e->vars[col].extent)
+    em->shape[col] = tc;
+  if (S > 0)
+    set_chunks(em, e->rhs, S, row, col, tr, tc);
+  /* The initial value is evaluated on a tile of one row (a scan) or the
+   * recurrence's own tile. */
+  if (S > 0 && e->rec && e->rec->init)
+    set_chunks(em, e->rec->init, S, mode == ACCEL_SCAN ? -1 : row, col, 1, tc);
+  /* Time loops: the fixed ranks in left-hand order (a stepwise recurrence's
+   * time first), then the tiles of the rows and of the columns; a scan
+   * steps through time innermost, carrying its state. */
+  LoopRank loops[66];
+  int n = 0;
+  if (mode == ACCEL_STEPWISE)
+    loops[n++] = (LoopRank){time, RANK_WHOLE};
+  for (int i = 0; i < nothers; i++)
+    if (others[i] != row && others[i] != col)
+      loops[n++] = (LoopRank){others[i], RANK_WHOLE};
+  if (mode != ACCEL_SCAN && row >= 0 && em->shape[row])
+    loops[n++] = (LoopRank){row, RANK_OUTER};
+  if (col >= 0 && em->shape[col])
+    loops[n++] = (LoopRank){col, RANK_OUTER};
+  if (mode == ACCEL_SCAN && em->shape[row])
+    loops[n++] = (LoopRank){row, RANK_OUTER};
+  mapping_set_order(em, loops, n, arena);
+}
+
+static int order_position(const EinsumMap *em, int var, RankPart part) {
+  for (int i = 0; i < em->norder; i++)
+    if (em->order[i].var == var && em->order[i].part == part)
+      return i;
+  return -1;
+}
+
+/* What a recurrence's form needs of its mapping; false after a message. */
+static bool check_recurrence(const EinsumMap *em, Diag *diag) {
+  const Einsum *e = em->einsum;
+  if (!e->rec)
+    return true;
+  const Expr *A, *B;
+  AccelMode mode = accel_mode(e, &A, &B);
+  int time = recurrence_var(e);
+  const char *out = e->out->name, *t = e->vars[time].name;
+  bool space = mapping_is_space(em, time);
+  if (mode == ACCEL_STEPWISE && space) {
+    diag_error(diag, em->loc,
+               "'%s' is a recurrence along '%s' that runs one step at a time (each step reads "
+               "earlier ones back): '%s' cannot be a space rank of its tiles",
+               out, t, t);
+    return false;
+  }
+  if (mode != ACCEL_SCAN)
+    return true;
+  bool rows = (em->nspace == 2 && em->space[0] == time) || (em->nspace == 1 && space);
+  if (!rows) {
+    diag_error(diag, em->loc,
+               "'%s' is a recurrence along '%s' on the scan unit: '%s' must be the space rank on "
+               "its tiles' rows (spacetime space: [%s0, ...] or [%s, ...])",
+               out, t, t, t, t);
+    return false;
+  }
+  int at = order_position(em, time, RANK_OUTER);
+  if (at >= 0 && at != em->norder - em->nspace - 1) {
+    diag_error(diag, em->loc,
+               "'%s' carries its state from one '%s' tile to the next: %s1 must be the innermost "
+               "time loop of its loop-order",
+               out, t, t);
+    return false;
+  }
+  return true;
+}
+
+bool pass_tile(Compilation *c) {
+  if (c->target != TARGET_ACCEL)
+    return true;
+  bool ok = true;
+  for (int i = 0; i < c->mapping->neinsums; i++) {
+    EinsumMap *em = &c->mapping->einsums[i];
+    if (!em->given)
+      tile_einsum(c->arch, em, c->arena);
+    ok &= check_recurrence(em, c->diag);
+  }
+  return ok;
+}
