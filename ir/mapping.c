@@ -22,8 +22,8 @@ Mapping *mapping_trivial(const Cascade *c, Arena *arena) {
   m->groups = arena_alloc(arena, sizeof *m->groups * ((size_t)c->neinsums + 1));
   for (int i = 0; i < c->neinsums; i++) {
     einsum_map_trivial(&m->einsums[i], c->einsums[i], arena);
-    m->groups[i].einsums = arena_alloc(arena, sizeof(int));
-    m->groups[i].einsums[0] = i;
+    m->groups[i].members = arena_alloc(arena, sizeof *m->groups[i].members);
+    m->groups[i].members[0] = c->einsums[i];
     m->groups[i].n = 1;
     m->groups[i].loc = c->einsums[i]->loc;
   }
@@ -160,7 +160,7 @@ void print_mapping(const Mapping *m, FILE *out) {
   for (int g = 0; g < m->ngroups; g++) {
     fputs("  - [", out);
     for (int i = 0; i < m->groups[g].n; i++)
-      fprintf(out, "%s%s", i ? ", " : "", c->einsums[m->groups[g].einsums[i]]->out->name);
+      fprintf(out, "%s%s", i ? ", " : "", m->groups[g].members[i]->out->name);
     fputs("]\n", out);
   }
 }

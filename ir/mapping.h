@@ -55,8 +55,11 @@ typedef struct EinsumMap {
   bool epilogue;
 } EinsumMap;
 
+/* Einsums computed together: every member but the last is an elementwise
+ * producer that the fuse pass computes inside the later members that read
+ * it, so that it never reaches DRAM (passes/fuse.c). */
 typedef struct FusedGroup {
-  int *einsums; /* Einsum ids in program order */
+  const Einsum **members; /* in program order */
   int n;
   SrcLoc loc;
 } FusedGroup;
@@ -66,8 +69,12 @@ typedef struct Mapping {
   const char *file;   /* the mapping file it was read from, or NULL */
   EinsumMap *einsums; /* einsums[i] maps cascade->einsums[i] */
   int neinsums;
-  FusedGroup *groups; /* every Einsum in exactly one, in program order */
+  /* Every Einsum of the program as written in exactly one, in program
+   * order; the fuse pass keeps them as written while it removes the
+   * producers it inlines from the cascade. */
+  FusedGroup *groups;
   int ngroups;
+  bool groups_given; /* the mapping file has fused_groups */
 } Mapping;
 
 /* The trivial mapping: every Einsum its own group, nothing partitioned, no

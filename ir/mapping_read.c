@@ -331,6 +331,7 @@ static bool read_groups(Reader *r, const yaml_node_t *n) {
   if (!expect_kind(r, n, YAML_SEQUENCE_NODE, "fused_groups", "a list of lists of tensor names"))
     return false;
   Mapping *m = r->m;
+  m->groups_given = true;
   int ne = r->c->neinsums;
   int *group_of = arena_alloc(r->arena, sizeof(int) * ((size_t)ne + 1));
   for (int i = 0; i < ne; i++)
@@ -346,7 +347,7 @@ static bool read_groups(Reader *r, const yaml_node_t *n) {
     int cap = (int)(g->data.sequence.items.top - g->data.sequence.items.start);
     if (cap == 0)
       return fail(r, g, "fused_groups: an empty group");
-    fg->einsums = arena_alloc(r->arena, sizeof(int) * ((size_t)cap + 1));
+    fg->members = arena_alloc(r->arena, sizeof *fg->members * ((size_t)cap + 1));
     fg->loc = loc_of(r, g);
     for (yaml_node_item_t *jt = g->data.sequence.items.start; jt < g->data.sequence.items.top;
          jt++) {
@@ -356,13 +357,13 @@ static bool read_groups(Reader *r, const yaml_node_t *n) {
       if (group_of[e] >= 0)
         return fail(r, node(r, *jt), "fused_groups: '%s' is in two groups",
                     r->c->einsums[e]->out->name);
-      if (fg->n > 0 && e < fg->einsums[fg->n - 1])
+      if (fg->n > 0 && e < fg->members[fg->n - 1]->id)
         return fail(r, node(r, *jt),
                     "fused_groups: a group lists its Einsums in program order ('%s' comes "
                     "before '%s')",
-                    r->c->einsums[e]->out->name, r->c->einsums[fg->einsums[fg->n - 1]]->out->name);
+                    r->c->einsums[e]->out->name, fg->members[fg->n - 1]->out->name);
       group_of[e] = m->ngroups;
-      fg->einsums[fg->n++] = e;
+      fg->members[fg->n++] = r->c->einsums[e];
     }
     m->ngroups++;
   }

@@ -6,6 +6,8 @@
 const Pass pass_table[] = {
     {"parse", "the frontend's output: the verified Cascade IR", NULL},
     {"map", "the mapping: --mapping FILE, else the trivial one (no fusion, no tiling)", pass_map},
+    {"fuse", "fused groups carried out: elementwise producers computed inside their readers",
+     pass_fuse},
     {"tile", "tiles, loop orders, space ranks and double buffering for the target", pass_tile},
     {"epilogue", "contractions under bias, residual or activation: the epilogue form (auto)",
      pass_epilogue},

@@ -37,11 +37,12 @@ const Pass *find_pass(const char *name);
 
 /* Runs the pipeline up to and including `last` (all of it if NULL); false
  * after a pass reported an error. The Cascade IR is verified after every
- * pass, the Loop IR after every pass once it exists. */
+ * pass. */
 bool pipeline_run(Compilation *c, const Pass *last);
 
 /* The passes, one file each. */
 bool pass_map(Compilation *c);      /* map.c: the mapping file, or the trivial mapping */
+bool pass_fuse(Compilation *c);     /* fuse.c: fused groups, by inlining producers */
 bool pass_tile(Compilation *c);     /* tile.c: tiles, loop order and buffers for the target */
 bool pass_epilogue(Compilation *c); /* epilogue.c: contractions under elementwise work */
 bool pass_lower(Compilation *c);    /* lower.c: the Loop IR under the mapping */

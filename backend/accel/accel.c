@@ -178,18 +178,8 @@ bool accel_compile(const LoopProgram *p, const Mapping *m, const Arch *arch, Acc
   for (uint32_t i = 0; i < g.npool; i++)
     hazard_clear(&g.pool[i].hz);
   bool ok = place_tensors(&g);
-  for (int gi = 0; ok && gi < m->ngroups; gi++) {
-    if (m->groups[gi].n != 1) {
-      diag_error(diag, m->groups[gi].loc,
-                 "a fused group of %d Einsums: the accelerator backend runs each Einsum on its own "
-                 "(fusion across Einsums is not implemented yet)",
-                 m->groups[gi].n);
-      ok = false;
-      break;
-    }
-    int i = m->groups[gi].einsums[0];
+  for (int i = 0; ok && i < p->nkernels; i++)
     ok = gen_einsum(&g, p->kernels[i], &m->einsums[i]);
-  }
   if (ok && !g.failed)
     fill_iota(&g);
   free(g.dram);

@@ -138,6 +138,18 @@ START_TEST(golden_accel_small) {
 }
 END_TEST
 
+/* The trivial mapping (no fusion, no epilogue) on both targets: the default
+ * runs above use --fusion auto. */
+START_TEST(golden_unfused) {
+  run_case(&cases[_i], "--fusion none");
+  run_case(&cases[_i], "--target accel --fusion none");
+  char extra[4200];
+  snprintf(extra, sizeof extra, "--target accel --fusion none --arch '%s/arch/small.yaml'",
+           test_srcdir());
+  run_case(&cases[_i], extra);
+}
+END_TEST
+
 /* einc run with one input replaced; returns the exit status, stderr in *err. */
 static int run_matmul_with(const char *input_arg, char **err) {
   const char *src = test_srcdir();
@@ -362,6 +374,7 @@ int main(void) {
   tcase_add_loop_test(tc, golden_case, 0, ncases);
   tcase_add_loop_test(tc, golden_accel, 0, ncases);
   tcase_add_loop_test(tc, golden_accel_small, 0, ncases);
+  tcase_add_loop_test(tc, golden_unfused, 0, ncases);
   suite_add_tcase(s, tc);
   TCase *bad = tcase_create("bad inputs");
   tcase_set_timeout(bad, 60);

@@ -1,0 +1,334 @@
+/* The fusion pass: every group of the mapping's fused_groups is computed
+ * together. Today a group is carried out by inlining: each member but the
+ * last is an elementwise producer, and its expression is substituted for
+ * every read of it in the later members, so the producer's tensor is never
+ * stored at all (no DRAM traffic, no buffer):
+ *     dA[l, e, n] = exp(dt[l, e] * A[e, n])
+ *     h[l, e, n]  = dA[l, e, n] * h[l - 1, e, n] + dBu[l, e, n]
+ * becomes h[l, e, n] = exp(dt[l, e] * A[e, n]) * h[l - 1, e, n] + ...
+ *
+ * Under --fusion auto, without fused_groups in a mapping file, the pass
+ * forms the groups itself: every producer that can be inlined into its only
+ * reader joins that reader's group. A group it cannot carry out is refused
+ * with the dependence that stops it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "passes/passes.h"
+
+typedef struct Fuse {
+  Compilation *c;
+  const FusedGroup *group; /* for messages; NULL for the groups formed here */
+} Fuse;
+
+/* ---- reads ------------------------------------------------------------------ */
+
+typedef struct Read {
+  const Einsum *in;   /* the Einsum that reads */
+  const Expr *at;     /* the read */
+  const Expr *reduce; /* the innermost reduction around it, or NULL */
+} Read;
+
+typedef struct Reads {
+  Read r[8];
+  int n; /* all of them, even past 8 */
+} Reads;
+
+static void find_reads(const Einsum *e, const Expr *x, const Tensor *t, const Expr *reduce,
+                       Reads *out) {
+  if (!x)
+    return;
+  if (x->kind == EX_READ && x->tensor == t) {
+    if (out->n < 8)
+      out->r[out->n] = (Read){e, x, reduce};
+    out->n++;
+  }
+  for (int i = 0; i < x->nargs; i++)
+    find_reads(e, x->arg[i], t, x->kind == EX_REDUCE ? x : reduce, out);
+}
+
+static Reads reads_of(const Cascade *c, const Tensor *t) {
+  Reads r = {0};
+  for (int i = 0; i < c->neinsums; i++) {
+    const Einsum *e = c->einsums[i];
+    find_reads(e, e->rhs, t, NULL, &r);
+    if (e->rec)
+      find_reads(e, e->rec->init, t, NULL, &r);
+  }
+  return r;
+}
+
+static bool in_group(const FusedGroup *g, const Einsum *e, int after) {
+  for (int i = after + 1; i < g->n; i++)
+    if (g->members[i] == e)
+      return true;
+  return false;
+}
+
+/* Whether a read of producer p stays inside p for every value of the
+ * reader's variables: then the substituted expression is p's value there,
+ * where an out-of-range read would have given 0. */
+static bool read_in_range(const Einsum *reader, const Expr *read, const Tensor *p, Arena *arena,
+                          int *bad_dim) {
+  int64_t *lo = arena_alloc(arena, sizeof *lo * ((size_t)reader->nvars + 1));
+  int64_t *hi = arena_alloc(arena, sizeof *hi * ((size_t)reader->nvars + 1));
+  for (int v = 0; v < reader->nvars; v++)
+    hi[v] = reader->vars[v].extent - 1;
+  for (int d = 0; d < p->rank; d++) {
+    int64_t a, b;
+    if (!index_bounds(read->index[d], lo, hi, &a, &b) || a < 0 || b >= p->dims[d]) {
+      *bad_dim = d;
+      return false;
+    }
+  }
+  return true;
+}
+
+/* ---- legality --------------------------------------------------------------- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static bool
+refuse(Fuse *f, const Einsum *p, const char *fmt, ...) {
+  if (!f->group)
+    return false; /* forming groups: just do not fuse */
+  char text[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  (void)p;
+  diag_error(f->c->diag, f->group->loc, "fused_groups: %s", text);
+  return false;
+}
+
+static bool lhs_distinct(const Einsum *e) {
+  for (int i = 0; i < e->out->rank; i++)
+    for (int j = 0; j < i; j++)
+      if (e->lhs[i] == e->lhs[j])
+        return false;
+  return true;
+}
+
+/* Whether p's index values (EX_INDEX) can follow a read: each left-hand
+ * variable whose value p uses is read at a plain variable. */
+static bool index_values_follow(const Einsum *p, const Expr *x, const Expr *read) {
+  if (!x)
+    return true;
+  if (x->kind == EX_INDEX)
+    for (int d = 0; d < p->out->rank; d++)
+      if (p->lhs[d] == x->var && read->index[d]->kind != IX_VAR)
+        return false;
+  for (int i = 0; i < x->nargs; i++)
+    if (!index_values_follow(p, x->arg[i], read))
+      return false;
+  return true;
+}
+
+/* Whether producer p (member `at` of group g, or any reader's when g is a
+ * group being formed) can be inlined into the later members; false after a
+ * message when f->group is set. */
+static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
+  const char *name = p->out->name;
+  if (p->out->role == ROLE_OUTPUT)
+    return refuse(f, p,
+                  "'%s' is an output of the model: it must reach DRAM, so it cannot be "
+                  "fused into a later Einsum",
+                  name);
+  if (p->rec)
+    return refuse(f, p,
+                  "'%s' is a recurrence along '%s': a later Einsum cannot compute it, since each "
+                  "of its steps needs the state the previous one left (only elementwise "
+                  "producers are fused into their readers)",
+                  name, p->vars[recurrence_var(p)].name);
+  if (expr_any(p->rhs, expr_is_reduce))
+    return refuse(f, p,
+                  "'%s' is a reduction: fusing it into a later Einsum would recompute it for "
+                  "every read (only elementwise producers are fused into their readers yet)",
+                  name);
+  if (!lhs_distinct(p))
+    return refuse(f, p, "'%s' repeats a variable on its left side", name);
+  Reads rs = reads_of(f->c->cascade, p->out);
+  if (rs.n == 0)
+    return refuse(f, p, "'%s' is read by no later Einsum", name);
+  if (rs.n > 8)
+    return refuse(f, p, "'%s' is read %d times: fusing it would compute it %d times", name, rs.n,
+                  rs.n);
+  if (!f->group && rs.n > 1)
+    return false; /* formed groups recompute nothing */
+  for (int i = 0; i < rs.n; i++) {
+    const Read *r = &rs.r[i];
+    if (g && !in_group(g, r->in, at))
+      return refuse(f, p, "'%s' is also read by '%s', which is not a later member of its group",
+                    name, r->in->out->name);
+    if (r->reduce)
+      return refuse(f, p,
+                    "'%s' reads '%s' inside a reduction over '%s': fusing would recompute it for "
+                    "every value of the reduction",
+                    r->in->out->name, name, r->in->vars[r->reduce->rvars[0]].name);
+    int d;
+    if (!read_in_range(r->in, r->at, p->out, f->c->arena, &d))
+      return refuse(f, p,
+                    "'%s' reads '%s' outside its range along dimension %d (an offset read such "
+                    "as x[l - 1]): fusing it would need a halo of earlier values, which is not "
+                    "implemented yet",
+                    r->in->out->name, name, d + 1);
+    if (!index_values_follow(p, p->rhs, r->at))
+      return refuse(f, p,
+                    "'%s' uses the value of an index that '%s' reads at a computed position: "
+                    "not implemented yet",
+                    name, r->in->out->name);
+  }
+  return true;
+}
+
+/* ---- substitution ----------------------------------------------------------- */
+
+typedef struct Subst {
+  Arena *arena;
+  const Einsum *p;
+  Index **at; /* per dimension of p: the reader's index there */
+} Subst;
+
+static Index *subst_index(const Subst *s, const Index *ix) {
+  if (ix->kind == IX_VAR)
+    for (int d = 0; d < s->p->out->rank; d++)
+      if (s->p->lhs[d] == ix->var)
+        return s->at[d]; /* shared: Index trees are never modified in place */
+  Index *r = arena_alloc(s->arena, sizeof *r);
+  *r = *ix;
+  if (ix->lhs)
+    r->lhs = subst_index(s, ix->lhs);
+  if (ix->rhs)
+    r->rhs = subst_index(s, ix->rhs);
+  return r;
+}
+
+static Expr *subst_expr(const Subst *s, const Expr *x) {
+  Expr *r = arena_alloc(s->arena, sizeof *r);
+  *r = *x;
+  if (x->kind == EX_READ) {
+    r->index = arena_alloc(s->arena, sizeof *r->index * ((size_t)x->tensor->rank + 1));
+    for (int d = 0; d < x->tensor->rank; d++)
+      r->index[d] = subst_index(s, x->index[d]);
+  }
+  if (x->kind == EX_INDEX)
+    for (int d = 0; d < s->p->out->rank; d++)
+      if (s->p->lhs[d] == x->var)
+        r->var = s->at[d]->var; /* a plain variable: can_inline checked */
+  for (int i = 0; i < x->nargs; i++)
+    r->arg[i] = subst_expr(s, x->arg[i]);
+  return r;
+}
+
+/* x with every read of p replaced by p's expression there. */
+static Expr *inline_into(Arena *arena, const Einsum *p, Expr *x) {
+  if (!x)
+    return NULL;
+  if (x->kind == EX_READ && x->tensor == p->out) {
+    Subst s = {arena, p, x->index};
+    return subst_expr(&s, p->rhs);
+  }
+  for (int i = 0; i < x->nargs; i++)
+    x->arg[i] = inline_into(arena, p, x->arg[i]);
+  return x;
+}
+
+/* ---- the cascade without the inlined Einsums -------------------------------- */
+
+static void remove_inlined(Compilation *c, const bool *gone) {
+  Cascade *k = c->cascade;
+  Mapping *m = c->mapping;
+  bool *tensor_gone = arena_alloc(c->arena, sizeof *tensor_gone * ((size_t)k->ntensors + 1));
+  for (int i = 0; i < k->neinsums; i++)
+    tensor_gone[k->einsums[i]->out->id] = gone[i];
+  int ne = 0, nt = 0;
+  EinsumMap *maps = arena_alloc(c->arena, sizeof *maps * ((size_t)k->neinsums + 1));
+  for (int i = 0; i < k->neinsums; i++) {
+    if (gone[i])
+      continue;
+    maps[ne] = m->einsums[i];
+    k->einsums[ne] = k->einsums[i];
+    k->einsums[ne]->id = ne;
+    k->einsums[ne]->out->def = ne;
+    ne++;
+  }
+  for (int i = 0; i < k->ntensors; i++) {
+    if (tensor_gone[i])
+      continue;
+    k->tensors[nt] = k->tensors[i];
+    k->tensors[nt]->id = nt;
+    nt++;
+  }
+  k->neinsums = ne;
+  k->ntensors = nt;
+  m->einsums = maps;
+  m->neinsums = ne;
+}
+
+/* ---- the pass ---------------------------------------------------------------- */
+
+/* Under auto, the groups: every inlinable producer with its only reader. */
+static void form_groups(Compilation *c) {
+  Cascade *k = c->cascade;
+  Mapping *m = c->mapping;
+  Fuse f = {c, NULL};
+  int *group_of = arena_alloc(c->arena, sizeof(int) * ((size_t)k->neinsums + 1));
+  FusedGroup *groups = arena_alloc(c->arena, sizeof *groups * ((size_t)k->neinsums + 1));
+  int ng = 0;
+  /* Readers come after their producers: go backwards, so that a producer
+   * joins the group its reader already belongs to. */
+  for (int i = k->neinsums - 1; i >= 0; i--) {
+    const Einsum *e = k->einsums[i];
+    group_of[i] = -1;
+    if (!m->einsums[i].given && can_inline(&f, e, NULL, 0)) {
+      Reads rs = reads_of(k, e->out);
+      int reader = rs.r[0].in->id;
+      if (!m->einsums[reader].given)
+        group_of[i] = group_of[reader];
+    }
+    if (group_of[i] < 0) {
+      group_of[i] = ng;
+      groups[ng] = (FusedGroup){
+          arena_alloc(c->arena, sizeof(const Einsum *) * ((size_t)k->neinsums + 1)), 0, e->loc};
+      ng++;
+    }
+    FusedGroup *g = &groups[group_of[i]];
+    memmove(g->members + 1, g->members, sizeof *g->members * (size_t)g->n);
+    g->members[0] = e;
+    g->n++;
+  }
+  /* In program order of their first members. */
+  m->ngroups = ng;
+  m->groups = arena_alloc(c->arena, sizeof *m->groups * ((size_t)ng + 1));
+  for (int j = 0; j < ng; j++)
+    m->groups[j] = groups[ng - 1 - j];
+}
+
+bool pass_fuse(Compilation *c) {
+  Mapping *m = c->mapping;
+  if (!m->groups_given && c->fusion == FUSION_AUTO)
+    form_groups(c);
+  Cascade *k = c->cascade;
+  bool *gone = arena_alloc(c->arena, sizeof *gone * ((size_t)k->neinsums + 1));
+  for (int gi = 0; gi < m->ngroups; gi++) {
+    const FusedGroup *g = &m->groups[gi];
+    Fuse f = {c, g};
+    for (int i = 0; i + 1 < g->n; i++) {
+      const Einsum *p = g->members[i];
+      if (!can_inline(&f, p, g, i))
+        return false;
+      for (int j = i + 1; j < g->n; j++) {
+        Einsum *r = k->einsums[g->members[j]->id];
+        r->rhs = inline_into(c->arena, p, r->rhs);
+        if (r->rec)
+          r->rec->init = inline_into(c->arena, p, r->rec->init);
+      }
+      gone[p->id] = true;
+    }
+  }
+  remove_inlined(c, gone);
+  return true;
+}
