@@ -57,11 +57,17 @@ typedef struct EinsumMap {
 
 /* Einsums computed together: every member but the last is an elementwise
  * producer that the fuse pass computes inside the later members that read
- * it, so that it never reaches DRAM (passes/fuse.c). */
+ * it, or a scan that the last member reads (`readout`), so that it never
+ * reaches DRAM (passes/fuse.c). */
 typedef struct FusedGroup {
   const Einsum **members; /* in program order */
   int n;
   SrcLoc loc;
+  /* Set by the fuse pass: a member that is a scan (a recurrence
+   * h[t] = A*h[t-1] + B) read only by the group's last member. The
+   * accelerator computes it inside that reader's tiles, its state on chip,
+   * its values never stored; the CPU computes it as it is. */
+  const Einsum *readout;
 } FusedGroup;
 
 typedef struct Mapping {

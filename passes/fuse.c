@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/accel/accel.h"
 #include "passes/passes.h"
 
 typedef struct Fuse {
@@ -52,6 +53,8 @@ static Reads reads_of(const Cascade *c, const Tensor *t) {
   Reads r = {0};
   for (int i = 0; i < c->neinsums; i++) {
     const Einsum *e = c->einsums[i];
+    if (e->out == t)
+      continue; /* a recurrence's reads of its earlier steps */
     find_reads(e, e->rhs, t, NULL, &r);
     if (e->rec)
       find_reads(e, e->rec->init, t, NULL, &r);
@@ -184,6 +187,69 @@ static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
   return true;
 }
 
+/* Whether the scan h (member `at` of g) can be read out by the group's
+ * last member y: h[t, c...] = A*h[t-1, c...] + B with no init, read once,
+ * by y, at plain variables, inside a sum over the ranks y does not keep,
+ * its time at a left-hand variable of y. Then y's tiles run the scan for
+ * each value of the summed ranks, the states on chip. */
+static bool can_read_out(Fuse *f, const Einsum *h, const Einsum *y) {
+  const char *name = h->out->name, *yn = y->out->name;
+  const Expr *A, *B;
+  if (!h->rec || accel_mode(h, &A, &B) != ACCEL_SCAN)
+    return refuse(f, h,
+                  "'%s' is a recurrence that does not have the scan form h[t] = A*h[t-1] + B: "
+                  "only a scan can be fused with its reader",
+                  name);
+  if (h->rec->init)
+    return refuse(f, h,
+                  "'%s' has an initial value (init): fusing a scan with one into its reader is "
+                  "not implemented yet",
+                  name);
+  if (h->out->role == ROLE_OUTPUT)
+    return refuse(f, h, "'%s' is an output of the model: it must reach DRAM", name);
+  if (expr_any(h->rhs, expr_is_reduce))
+    return refuse(f, h,
+                  "the scan '%s' has a reduction in its step: fusing it into its reader is not "
+                  "implemented yet",
+                  name);
+  if (y->rec)
+    return refuse(f, h, "'%s' is a recurrence itself: a scan is fused only into a plain reader",
+                  yn);
+  Reads rs = reads_of(f->c->cascade, h->out);
+  if (rs.n != 1 || rs.r[0].in != y)
+    return refuse(f, h,
+                  "the scan '%s' must be read once, by the group's last Einsum '%s' (it is read "
+                  "%d times%s)",
+                  name, yn, rs.n, rs.n >= 1 && rs.r[0].in != y ? ", also by others" : "");
+  const Read *r = &rs.r[0];
+  if (r->reduce && r->reduce->reduce != RED_SUM)
+    return refuse(f, h, "'%s' reads the scan '%s' inside a %s: only a sum is fused with a scan", yn,
+                  name, reduce_name(r->reduce->reduce));
+  int time_var = -1;
+  for (int d = 0; d < h->out->rank; d++) {
+    const Index *ix = r->at->index[d];
+    if (ix->kind != IX_VAR)
+      return refuse(f, h,
+                    "'%s' reads the scan '%s' at a computed index in dimension %d: fusing it "
+                    "needs plain variables there",
+                    yn, name, d + 1);
+    for (int e = 0; e < d; e++)
+      if (r->at->index[e]->var == ix->var)
+        return refuse(f, h, "'%s' reads the scan '%s' with a repeated variable", yn, name);
+    if (d == h->rec->pos)
+      time_var = ix->var;
+  }
+  bool kept = false;
+  for (int d = 0; d < y->out->rank; d++)
+    kept |= y->lhs[d] == time_var;
+  if (!kept)
+    return refuse(f, h,
+                  "'%s' sums the scan '%s' over its time rank: the scan's steps would all be "
+                  "needed at once",
+                  yn, name);
+  return true;
+}
+
 /* ---- substitution ----------------------------------------------------------- */
 
 typedef struct Subst {
@@ -283,16 +349,30 @@ static void form_groups(Compilation *c) {
   for (int i = k->neinsums - 1; i >= 0; i--) {
     const Einsum *e = k->einsums[i];
     group_of[i] = -1;
-    if (!m->einsums[i].given && can_inline(&f, e, NULL, 0)) {
+    bool inline_it = !m->einsums[i].given && !e->rec && can_inline(&f, e, NULL, 0);
+    bool read_out = false;
+    if (!m->einsums[i].given && e->rec) {
+      Reads rs = reads_of(k, e->out);
+      read_out = rs.n == 1 && can_read_out(&f, e, rs.r[0].in);
+    }
+    if (inline_it || read_out) {
       Reads rs = reads_of(k, e->out);
       int reader = rs.r[0].in->id;
-      if (!m->einsums[reader].given)
+      const FusedGroup *rg = &groups[group_of[reader]];
+      /* One scan per group, read by its last member. */
+      bool fits = !m->einsums[reader].given &&
+                  (inline_it || (rg->members[rg->n - 1]->id == reader && !rg->readout));
+      if (fits) {
         group_of[i] = group_of[reader];
+        if (read_out)
+          groups[group_of[i]].readout = e;
+      }
     }
     if (group_of[i] < 0) {
       group_of[i] = ng;
-      groups[ng] = (FusedGroup){
-          arena_alloc(c->arena, sizeof(const Einsum *) * ((size_t)k->neinsums + 1)), 0, e->loc};
+      groups[ng] =
+          (FusedGroup){arena_alloc(c->arena, sizeof(const Einsum *) * ((size_t)k->neinsums + 1)), 0,
+                       e->loc, NULL};
       ng++;
     }
     FusedGroup *g = &groups[group_of[i]];
@@ -314,10 +394,20 @@ bool pass_fuse(Compilation *c) {
   Cascade *k = c->cascade;
   bool *gone = arena_alloc(c->arena, sizeof *gone * ((size_t)k->neinsums + 1));
   for (int gi = 0; gi < m->ngroups; gi++) {
-    const FusedGroup *g = &m->groups[gi];
+    FusedGroup *g = &m->groups[gi];
     Fuse f = {c, g};
+    g->readout = NULL;
     for (int i = 0; i + 1 < g->n; i++) {
       const Einsum *p = g->members[i];
+      if (p->rec) {
+        if (g->readout)
+          return refuse(&f, p, "a group fuses at most one scan ('%s' and '%s')",
+                        g->readout->out->name, p->out->name);
+        if (!can_read_out(&f, p, g->members[g->n - 1]))
+          return false;
+        g->readout = p;
+        continue;
+      }
       if (!can_inline(&f, p, g, i))
         return false;
       for (int j = i + 1; j < g->n; j++) {

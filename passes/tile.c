@@ -177,8 +177,9 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
   } else {
     choose_space(arch, e, contraction, others, nothers, &row, &col);
   }
-  em->double_buffer = accel_slot_words(arch, e, true) > 0;
-  int64_t S = accel_slot_words(arch, e, em->double_buffer);
+  int live = accel_live_tiles(e, mode);
+  em->double_buffer = accel_slot_words(arch, e, live, true) > 0;
+  int64_t S = accel_slot_words(arch, e, live, em->double_buffer);
   int64_t tr = 1, tc = 1;
   if (S == 0)
     ; /* not even one tile fits: the backend says so, with the numbers */
@@ -218,6 +219,97 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
     loops[n++] = (LoopRank){col, RANK_OUTER};
   if (mode == ACCEL_SCAN && em->shape[row])
     loops[n++] = (LoopRank){row, RANK_OUTER};
+  mapping_set_order(em, loops, n, arena);
+}
+
+/* How the last member y of a group reads the scan h it fuses (fuse.c
+ * checked the form): for each dimension of h, y's variable there. */
+typedef struct Readout {
+  const Einsum *h, *y;
+  int var_of[64]; /* per dimension of h */
+  int time;       /* y's variable for h's time */
+  int64_t states; /* scans in flight: the values of the ranks y sums h over */
+} Readout;
+
+static bool is_lhs_var(const Einsum *e, int v) {
+  for (int d = 0; d < e->out->rank; d++)
+    if (e->lhs[d] == v)
+      return true;
+  return false;
+}
+
+static const Expr *find_read(const Expr *x, const Tensor *t) {
+  if (!x)
+    return NULL;
+  if (x->kind == EX_READ && x->tensor == t)
+    return x;
+  for (int i = 0; i < x->nargs; i++) {
+    const Expr *r = find_read(x->arg[i], t);
+    if (r)
+      return r;
+  }
+  return NULL;
+}
+
+static void readout_of(const Einsum *h, const Einsum *y, Readout *ro) {
+  const Expr *r = find_read(y->rhs, h->out);
+  ro->h = h;
+  ro->y = y;
+  ro->states = 1;
+  ro->time = -1;
+  for (int d = 0; d < h->out->rank && d < 64; d++) {
+    int v = r->index[d]->var;
+    ro->var_of[d] = v;
+    if (d == h->rec->pos)
+      ro->time = v;
+    else if (!is_lhs_var(y, v))
+      ro->states *= y->vars[v].extent;
+  }
+}
+
+/* y's tiles when it reads out a scan: time on the rows, the channel rank
+ * on the columns (h's last kept one, its contiguous rank), the time tiles
+ * innermost so that every scan's state stays on chip from one to the next;
+ * the states (one row of the columns per value of the summed ranks) take
+ * one slot. */
+static void tile_readout(const Arch *arch, EinsumMap *em, const Readout *ro, Arena *arena) {
+  const Einsum *y = ro->y;
+  int col = -1;
+  for (int d = 0; d < ro->h->out->rank; d++)
+    if (d != ro->h->rec->pos && is_lhs_var(y, ro->var_of[d]))
+      col = ro->var_of[d];
+  int live = accel_readout_live_tiles(y, ro->h);
+  em->double_buffer = accel_slot_words(arch, y, live, true) > 0;
+  int64_t S = accel_slot_words(arch, y, live, em->double_buffer);
+  int64_t T = y->vars[ro->time].extent, C = col >= 0 ? y->vars[col].extent : 1;
+  int64_t tc = min64(C, min64(S / (ro->states > 0 ? ro->states : 1), ACCEL_MAX_EXTENT));
+  if (tc < 1)
+    tc = 1;
+  int64_t tt = min64(T, min64(S / tc, ACCEL_MAX_EXTENT));
+  if (tt < 1)
+    tt = 1;
+  memset(em->shape, 0, sizeof *em->shape * (size_t)y->nvars);
+  em->nspace = 0;
+  em->space[em->nspace++] = ro->time;
+  if (col >= 0)
+    em->space[em->nspace++] = col;
+  if (tt < T)
+    em->shape[ro->time] = tt;
+  if (col >= 0 && tc < C)
+    em->shape[col] = tc;
+  if (S > 0)
+    set_chunks(em, y->rhs, S, ro->time, col, tt, tc);
+  LoopRank loops[66];
+  int n = 0;
+  for (int d = 0; d < y->out->rank && n < 64; d++) {
+    int v = y->lhs[d];
+    if (v != ro->time && v != col)
+      loops[n++] = (LoopRank){v, RANK_WHOLE};
+  }
+  if (col >= 0 && em->shape[col])
+    loops[n++] = (LoopRank){col, RANK_OUTER};
+  if (em->shape[ro->time])
+    loops[n++] = (LoopRank){ro->time, RANK_OUTER};
   mapping_set_order(em, loops, n, arena);
 }
 
@@ -266,15 +358,48 @@ static bool check_recurrence(const EinsumMap *em, Diag *diag) {
   return true;
 }
 
+/* What reading out a scan needs of y's mapping, given or chosen. */
+static bool check_readout(const EinsumMap *em, const Readout *ro, Diag *diag) {
+  const char *yn = ro->y->out->name, *t = ro->y->vars[ro->time].name, *h = ro->h->out->name;
+  if (em->nspace != 2 || em->space[0] != ro->time) {
+    diag_error(diag, em->loc,
+               "'%s' reads out the scan '%s': its tiles need '%s' (the scan's time) on the rows "
+               "and a channel rank on the columns (spacetime space: [%s0, ...])",
+               yn, h, t, t);
+    return false;
+  }
+  int at = order_position(em, ro->time, RANK_OUTER);
+  if (at >= 0 && at != em->norder - em->nspace - 1) {
+    diag_error(diag, em->loc,
+               "'%s' reads out the scan '%s', whose state goes from one '%s' tile to the next: "
+               "%s1 must be the innermost time loop of its loop-order",
+               yn, h, t, t);
+    return false;
+  }
+  return true;
+}
+
 bool pass_tile(Compilation *c) {
   if (c->target != TARGET_ACCEL)
     return true;
+  Mapping *m = c->mapping;
   bool ok = true;
-  for (int i = 0; i < c->mapping->neinsums; i++) {
-    EinsumMap *em = &c->mapping->einsums[i];
+  for (int i = 0; i < m->neinsums; i++) {
+    EinsumMap *em = &m->einsums[i];
     if (!em->given)
       tile_einsum(c->arch, em, c->arena);
     ok &= check_recurrence(em, c->diag);
+  }
+  for (int g = 0; ok && g < m->ngroups; g++) {
+    const FusedGroup *fg = &m->groups[g];
+    if (!fg->readout)
+      continue;
+    Readout ro;
+    readout_of(fg->readout, fg->members[fg->n - 1], &ro);
+    EinsumMap *em = &m->einsums[ro.y->id];
+    if (!em->given)
+      tile_readout(c->arch, em, &ro, c->arena);
+    ok &= check_readout(em, &ro, c->diag);
   }
   return ok;
 }

@@ -45,6 +45,10 @@ static bool place_tensors(Gen *g) {
   for (int i = 0; i < c->ntensors; i++) {
     const Tensor *t = c->tensors[i];
     uint32_t dims[EBIN_MAX_RANK];
+    g->dram[i] = UINT64_MAX;
+    hazard_clear(&g->tensor_hz[i]);
+    if (g->on_chip[i])
+      continue;
     if (t->rank > EBIN_MAX_RANK) {
       diag_error(g->diag, t->loc, "'%s' has rank %d; the accelerator takes at most %d", t->name,
                  t->rank, EBIN_MAX_RANK);
@@ -169,6 +173,7 @@ bool accel_compile(const LoopProgram *p, const Mapping *m, const Arch *arch, Acc
   g.dram = calloc((size_t)nt + 1, sizeof *g.dram);
   g.tensor_hz = calloc((size_t)nt + 1, sizeof *g.tensor_hz);
   g.iota_dram = UINT64_MAX;
+  g.on_chip = calloc((size_t)nt + 1, sizeof *g.on_chip);
   hazard_clear(&g.background);
   for (int u = 0; u < UNIT_COUNT; u++)
     for (int v = 0; v < UNIT_COUNT; v++)
@@ -177,9 +182,20 @@ bool accel_compile(const LoopProgram *p, const Mapping *m, const Arch *arch, Acc
   g.pool = calloc(g.npool, sizeof *g.pool);
   for (uint32_t i = 0; i < g.npool; i++)
     hazard_clear(&g.pool[i].hz);
+  const Einsum **scan_of = calloc((size_t)p->nkernels + 1, sizeof *scan_of);
+  for (int i = 0; i < m->ngroups; i++) {
+    const FusedGroup *fg = &m->groups[i];
+    if (fg->readout) {
+      scan_of[fg->members[fg->n - 1]->id] = fg->readout;
+      g.on_chip[fg->readout->out->id] = true;
+    }
+  }
   bool ok = place_tensors(&g);
   for (int i = 0; ok && i < p->nkernels; i++)
-    ok = gen_einsum(&g, p->kernels[i], &m->einsums[i]);
+    if (!g.on_chip[p->kernels[i]->einsum->out->id])
+      ok = gen_einsum(&g, p->kernels[i], &m->einsums[i], scan_of[i]);
+  free(scan_of);
+  free(g.on_chip);
   if (ok && !g.failed)
     fill_iota(&g);
   free(g.dram);

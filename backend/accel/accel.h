@@ -54,10 +54,14 @@ typedef enum { ACCEL_PLAIN, ACCEL_SCAN, ACCEL_STEPWISE } AccelMode;
 AccelMode accel_mode(const Einsum *e, const Expr **A, const Expr **B);
 /* The tiles e holds on chip at once (operands, results, a scan's state). */
 int accel_live_tiles(const Einsum *e, AccelMode mode);
-/* The words of one tile slot for e: the buffer above the constant pool
- * split into accel_live_tiles slots (twice that with double buffering),
- * and no larger than e's whole iteration space. 0 when they do not fit. */
-uint32_t accel_slot_words(const Arch *a, const Einsum *e, bool double_buffer);
+/* The tiles reader y holds when it reads out the scan h (a fused group):
+ * its own, the scan's, the scan's states and the loads kept for a tile. */
+int accel_readout_live_tiles(const Einsum *y, const Einsum *h);
+/* The words of one tile slot for e when `live` tiles (accel_live_tiles, or
+ * more for a fused group) share the buffer above the constant pool, twice
+ * that many with double buffering; no larger than e's whole iteration
+ * space. 0 when they do not fit. */
+uint32_t accel_slot_words(const Arch *a, const Einsum *e, int live, bool double_buffer);
 /* Whether the reduction r runs on the matrix unit when row_var is on a
  * tile's rows and col_var on its columns (-1: none). */
 bool accel_is_contraction(const Einsum *e, const Expr *r, int row_var, int col_var);

@@ -309,8 +309,53 @@ static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, H
   return !g->failed;
 }
 
+/* Whether t[index] over x is one the memo keeps: a read of the scan's step
+ * that uses no summed rank, affine in every dimension; its key in m. */
+static bool memo_key(const Gen *g, const Ctx *x, const Tensor *t, Index **index, Memo *m) {
+  if (!g->memo_cap || x->e != g->scan || t->rank > EBIN_MAX_RANK)
+    return false;
+  for (int d = 0; d < t->rank; d++) {
+    for (int v = 0; v < x->e->nvars; v++)
+      if (g->memo_stepped[v] && index_uses(index[d], v))
+        return false;
+    if (!index_affine(index[d], x, &m->aff[d]))
+      return false;
+  }
+  m->t = t;
+  return true;
+}
+
+static bool memo_same(const Memo *a, const Memo *b, int rank) {
+  for (int d = 0; d < rank; d++)
+    if (a->aff[d].c != b->aff[d].c || a->aff[d].a != b->aff[d].a || a->aff[d].b != b->aff[d].b)
+      return false;
+  return a->t == b->t;
+}
+
 bool load_read(Gen *g, const Ctx *x, const Tensor *t, Index **index, Region *out) {
-  return load_access(g, x, g->lp->buffers[t->id], g->dram[t->id], &g->tensor_hz[t->id], index, out);
+  Memo key;
+  bool keep = memo_key(g, x, t, index, &key);
+  for (int i = 0; keep && i < g->nmemo; i++)
+    if (memo_same(&g->memo[i], &key, t->rank)) {
+      *out = g->memo[i].r;
+      return true;
+    }
+  if (!load_access(g, x, g->lp->buffers[t->id], g->dram[t->id], &g->tensor_hz[t->id], index, out))
+    return false;
+  if (keep && g->nmemo < g->memo_cap && out->slot >= 0) {
+    g->slots[out->slot].pinned = true;
+    key.r = *out;
+    g->memo[g->nmemo++] = key;
+  }
+  return true;
+}
+
+void memo_clear(Gen *g) {
+  for (int i = 0; i < g->nmemo; i++) {
+    g->slots[g->memo[i].r.slot].pinned = false;
+    region_free(g, &g->memo[i].r);
+  }
+  g->nmemo = 0;
 }
 
 bool load_iota(Gen *g, const Ctx *x, int var, Region *out) {

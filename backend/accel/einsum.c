@@ -246,9 +246,8 @@ static uint64_t iteration_space(const Einsum *e) {
   return space;
 }
 
-uint32_t accel_slot_words(const Arch *a, const Einsum *e, bool double_buffer) {
-  const Expr *A, *B;
-  int n = accel_live_tiles(e, accel_mode(e, &A, &B)) * (double_buffer ? 2 : 1);
+uint32_t accel_slot_words(const Arch *a, const Einsum *e, int live, bool double_buffer) {
+  int n = live * (double_buffer ? 2 : 1);
   uint32_t pool, tiles;
   accel_buffer_layout(a, &pool, &tiles);
   uint64_t words = tiles / (uint32_t)n, space = iteration_space(e);
@@ -360,9 +359,150 @@ static bool setup_loops(Gen *g, Ctx *x, const EinsumMap *em, AccelMode mode, Tim
   return true;
 }
 
-bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em) {
+static const Expr *find_read(const Expr *x, const Tensor *t) {
+  if (!x)
+    return NULL;
+  if (x->kind == EX_READ && x->tensor == t)
+    return x;
+  for (int i = 0; i < x->nargs; i++) {
+    const Expr *r = find_read(x->arg[i], t);
+    if (r)
+      return r;
+  }
+  return NULL;
+}
+
+static bool is_lhs_var(const Einsum *e, int v) {
+  for (int d = 0; d < e->out->rank; d++)
+    if (e->lhs[d] == v)
+      return true;
+  return false;
+}
+
+/* The scans in flight for reader y: one per value of the ranks y sums the
+ * scan over (the read's variables that are not y's left-hand ones). */
+static int64_t scan_states(const Einsum *y, const Einsum *h) {
+  const Expr *r = find_read(y->rhs, h->out);
+  int64_t n = 1;
+  for (int d = 0; r && d < h->out->rank; d++)
+    if (!is_lhs_var(y, r->index[d]->var))
+      n *= y->vars[r->index[d]->var].extent;
+  return n;
+}
+
+/* Reads in x that use none of the stepped variables. */
+static int invariant_reads(const Expr *x, const bool *stepped, int nvars) {
+  if (!x)
+    return 0;
+  int n = 0;
+  if (x->kind == EX_READ) {
+    bool uses = false;
+    for (int v = 0; v < nvars; v++)
+      uses |= stepped[v] && expr_uses(x, v);
+    n += !uses;
+  }
+  for (int i = 0; i < x->nargs; i++)
+    n += invariant_reads(x->arg[i], stepped, nvars);
+  return n;
+}
+
+/* The scan's variables that reader y sums over (stepped), and how many
+ * loads of its step use none of them: those are kept for the tile. */
+static int memo_capacity(const Einsum *y, const Einsum *h, bool *stepped) {
+  const Expr *r = find_read(y->rhs, h->out), *A, *B;
+  for (int d = 0; r && d < h->out->rank; d++)
+    stepped[h->lhs[d]] = !is_lhs_var(y, r->index[d]->var);
+  accel_mode(h, &A, &B);
+  int n = invariant_reads(A, stepped, h->nvars) + invariant_reads(B, stepped, h->nvars);
+  return n < 8 ? n : 8;
+}
+
+int accel_readout_live_tiles(const Einsum *y, const Einsum *h) {
+  bool *stepped = calloc((size_t)h->nvars + 1, 1);
+  int n = accel_live_tiles(y, ACCEL_PLAIN) + accel_live_tiles(h, ACCEL_SCAN) + 1 +
+          memo_capacity(y, h, stepped);
+  free(stepped);
+  return n;
+}
+
+static void memo_setup(Gen *g, const Einsum *y, const Einsum *h, bool *stepped) {
+  g->memo_cap = memo_capacity(y, h, stepped);
+  g->memo_stepped = stepped;
+  g->nmemo = 0;
+  g->memo = calloc((size_t)g->memo_cap + 1, sizeof *g->memo);
+}
+
+bool gen_scan_read(Gen *g, const Ctx *x, const Expr *read, Region *out) {
+  const Einsum *h = g->scan, *y = x->e;
+  const Expr *A, *B;
+  accel_mode(h, &A, &B);
+  int64_t *whole = calloc((size_t)h->nvars + 1, sizeof(int64_t)); /* h has no reductions */
+  Ctx xh = {h,
+            whole,
+            calloc((size_t)h->nvars + 1, sizeof(int64_t)),
+            calloc((size_t)h->nvars + 1, 1),
+            {-1, 0, 1},
+            {-1, 0, 1}};
+  int64_t state = 0;
+  bool ok = g->have_states;
+  for (int d = 0; ok && d < h->out->rank; d++) {
+    int yv = read->index[d]->var, hv = h->lhs[d];
+    if (yv == x->row.var && d == h->rec->pos) {
+      xh.row = (Axis){hv, x->row.lo, x->row.n};
+    } else if (yv == x->col.var && d != h->rec->pos) {
+      xh.col = (Axis){hv, x->col.lo, x->col.n};
+    } else if (x->fixed[yv] && d != h->rec->pos) {
+      xh.fixed[hv] = true;
+      xh.val[hv] = x->val[yv];
+      if (!is_lhs_var(y, yv))
+        state = state * y->vars[yv].extent + x->val[yv];
+    } else {
+      ok = false;
+    }
+  }
+  uint32_t nt = (uint32_t)xh.row.n, nc = xh.col.var >= 0 ? (uint32_t)xh.col.n : 1;
+  Region a, b, yr;
+  if (!ok)
+    gen_internal(g, "a scan read out over tiles that do not follow its ranks");
+  else if (A)
+    ok = eval_expr(g, &xh, A, &a) && compact(g, &a, nc);
+  else
+    ok = pool_const(g, 1.0f, &a);
+  ok = ok && eval_expr(g, &xh, B, &b) && compact(g, &b, nc) && region_alloc(g, nt, nc, &yr);
+  if (ok) {
+    uint32_t w[ISA_WORDS] = {0};
+    Region *s = &g->scan_states;
+    isa_set(w, FLD_OPCODE, isa_op_by_mnemonic("scan")->opcode);
+    isa_set(w, FLD_S_INIT, x->row.lo == 0);
+    isa_set(w, FLD_S_T, nt);
+    isa_set(w, FLD_S_C, nc);
+    isa_set(w, FLD_S_A, a.addr);
+    isa_set(w, FLD_S_ARS, a.rs);
+    isa_set(w, FLD_S_B, b.addr);
+    isa_set(w, FLD_S_BRS, b.rs);
+    isa_set(w, FLD_S_Y, yr.addr);
+    isa_set(w, FLD_S_YRS, yr.rs);
+    isa_set(w, FLD_S_H, s->addr + (uint32_t)state * s->rs);
+    Access acc[] = {{region_hazard(g, &a), false},
+                    {region_hazard(g, &b), false},
+                    {region_hazard(g, s), false},
+                    {region_hazard(g, &yr), true},
+                    {region_hazard(g, s), true}};
+    emit(g, w, acc, 5);
+    region_free(g, &a);
+    region_free(g, &b);
+    *out = yr;
+  }
+  free(whole);
+  free(xh.val);
+  free(xh.fixed);
+  return ok && !g->failed;
+}
+
+bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan) {
   const Einsum *e = k->einsum;
   g->einsum = e;
+  g->scan = scan;
   Ctx x = {e,
            em->shape,
            calloc((size_t)e->nvars + 1, sizeof(int64_t)),
@@ -372,7 +512,11 @@ bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em) {
   TimeLoop *loops = calloc((size_t)em->norder + 1, sizeof *loops);
   const Expr *A, *B;
   AccelMode mode = accel_mode(e, &A, &B);
-  int need = accel_live_tiles(e, mode) * (em->double_buffer ? 2 : 1);
+  int need = scan ? accel_readout_live_tiles(e, scan) : accel_live_tiles(e, mode);
+  bool *stepped = scan ? calloc((size_t)scan->nvars + 1, 1) : NULL;
+  if (scan)
+    memo_setup(g, e, scan, stepped);
+  need *= em->double_buffer ? 2 : 1;
   bool ok = slots_setup(g, need, iteration_space(e));
   if (!ok)
     diag_error(g->diag, em->loc,
@@ -394,15 +538,44 @@ bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em) {
   }
   size_t first = g->bin->instr_count;
   if (ok) {
+    int64_t states = scan ? scan_states(e, scan) : 0;
     do {
       enter(&x, loops, nloops);
-      ok = mode == ACCEL_SCAN ? scan_tiles(g, &x, A, B) : plain_tile(g, &x);
+      /* A read-out scan's states live from its first time tile to its last. */
+      if (scan && x.row.lo == 0) {
+        uint32_t nc = x.col.var >= 0 ? (uint32_t)x.col.n : 1;
+        if (states > ACCEL_MAX_EXTENT || (uint64_t)states * nc > g->slot_words) {
+          diag_error(g->diag, em->loc,
+                     "the Einsum defining '%s' reads out the scan '%s': its %lld states of %u "
+                     "columns (%llu words) do not fit a tile slot of %u words (buffer.bytes = "
+                     "%llu); partition its columns smaller",
+                     e->out->name, scan->out->name, (long long)states, nc,
+                     (unsigned long long)states * nc, g->slot_words,
+                     (unsigned long long)g->arch->buf_bytes);
+          g->failed = true;
+          break;
+        }
+        ok = region_alloc(g, (uint32_t)states, nc, &g->scan_states);
+        g->have_states = ok;
+      }
+      ok = ok && (mode == ACCEL_SCAN ? scan_tiles(g, &x, A, B) : plain_tile(g, &x));
+      if (scan)
+        memo_clear(g);
+      if (scan && g->have_states && x.row.lo + x.row.n >= e->vars[x.row.var].extent) {
+        region_free(g, &g->scan_states);
+        g->have_states = false;
+      }
     } while (ok && !g->failed && advance(loops, nloops));
+    g->scan = NULL;
+    free(g->memo);
+    g->memo = NULL;
+    g->memo_cap = 0;
   }
   /* The bound must never refuse a program that fits. */
   assert(!ok || g->failed || g->bin->instr_count - first >= least);
   free(x.val);
   free(x.fixed);
   free(loops);
+  free(stepped);
   return ok && !g->failed;
 }

@@ -234,7 +234,7 @@ bool region_alloc(Gen *g, uint32_t nr, uint32_t nc, Region *r) {
 }
 
 void region_free(Gen *g, const Region *r) {
-  if (r->slot < 0 || !g->slots[r->slot].busy)
+  if (r->slot < 0 || !g->slots[r->slot].busy || g->slots[r->slot].pinned)
     return;
   g->slots[r->slot].busy = false;
   g->free_fifo[(g->free_head + g->free_count) % g->nslots] = r->slot;

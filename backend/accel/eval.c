@@ -144,7 +144,8 @@ static bool result_region(Gen *g, uint32_t nr, uint32_t nc, const Region *src, i
                           int *taken) {
   *taken = -1;
   for (int i = 0; i < nsrc; i++)
-    if (src[i].nr == nr && src[i].nc == nc && is_rowmajor(&src[i])) {
+    if (src[i].nr == nr && src[i].nc == nc && is_rowmajor(&src[i]) &&
+        !g->slots[src[i].slot].pinned) {
       *d = src[i];
       *taken = i;
       return true;
@@ -205,6 +206,8 @@ bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out) {
       return load_iota(g, x, ex->var, out);
     return pool_const(g, (float)x->val[ex->var], out);
   case EX_READ:
+    if (g->scan && ex->tensor == g->scan->out)
+      return gen_scan_read(g, x, ex, out);
     if (ex->tensor == e->out && e->rec) {
       /* Stepwise recurrence: the time variable is fixed here. */
       Affine t;

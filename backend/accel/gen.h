@@ -34,6 +34,7 @@ typedef struct Region {
 typedef struct Slot {
   uint32_t addr;
   bool busy;
+  bool pinned; /* holds a reused load (Memo): not freed, not written in place */
   Hazard hz;
 } Slot;
 
@@ -87,6 +88,19 @@ typedef struct Gen {
   uint32_t tile_words; /* above the pool */
   uint32_t npool, pool_next;
   const Einsum *einsum; /* the one being generated, for messages */
+  /* A scan read out by the Einsum being generated (a fused group's
+   * readout), computed in its tiles: its states, one row of nc words per
+   * value of the ranks the reader sums it over, live while the reader's
+   * time tiles go by. */
+  const Einsum *scan;
+  bool *on_chip; /* per tensor: never stored, so not placed in DRAM */
+  Region scan_states;
+  bool have_states;
+  /* Loads of the read-out scan's step that do not change with the summed
+   * ranks, kept for the tile instead of loaded again for every value. */
+  struct Memo *memo; /* dma.c */
+  int nmemo, memo_cap;
+  const bool *memo_stepped; /* per variable of the scan: a summed rank */
   int cur_note;
   uint64_t epoch; /* bumped with every note: one per tile */
   bool failed;
@@ -124,11 +138,22 @@ bool index_affine(const Index *ix, const Ctx *x, Affine *out);
 bool load_read(Gen *g, const Ctx *x, const Tensor *t, Index **index, Region *out);
 /* The iota table slice lo..lo+n-1 along the axis of variable var. */
 bool load_iota(Gen *g, const Ctx *x, int var, Region *out);
+/* A load the read-out scan reuses: the tensor and its affine access over
+ * the tile identify it. */
+typedef struct Memo {
+  const Tensor *t;
+  Affine aff[EBIN_MAX_RANK];
+  Region r;
+} Memo;
+/* The reused loads of the current tile: dropped at its end. */
+void memo_clear(Gen *g);
 /* Stores region r to tensor t at its left-hand access (every index in range). */
 void store_tile(Gen *g, const Ctx *x, const Tensor *t, const int *lhs, const Region *r);
 
 /* einsum.c */
-bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em);
+bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan);
+/* The scan's tile for the reader's read `read` of it over context x. */
+bool gen_scan_read(Gen *g, const Ctx *x, const Expr *read, Region *out);
 
 /* eval.c */
 bool eval_expr(Gen *g, Ctx *x, const Expr *ex, Region *out);
