@@ -12,3 +12,9 @@ dist_examples_DATA = \
 	examples/matmul.ein \
 	examples/rmsnorm.ein \
 	examples/softmax.ein
+
+mamba1dir = $(examplesdir)/mamba1
+dist_mamba1_DATA = \
+	examples/mamba1/README.md \
+	examples/mamba1/prefill.ein \
+	examples/mamba1/step.ein

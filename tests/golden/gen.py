@@ -11,7 +11,8 @@ float32. Layout, for a case NAME:
     tests/golden/cases.txt              one line per case: NAME MODEL [-D ...]
 
 Run it with Debian's NumPy (apt-get install python3-numpy):
-    /usr/bin/python3 tests/golden/gen.py
+    /usr/bin/python3 tests/golden/gen.py [NAME...]
+Given names, it rewrites only those cases' files (and cases.txt).
 The test suite itself only reads the committed files.
 """
 import os
@@ -215,6 +216,133 @@ def dft(rng):
     return {"x": x}, {"re": c @ x, "im": -(s @ x)}
 
 
+# ---- examples/mamba1: the Mamba-1 block, prefill and one generation step ---------------------
+# Shared by both cases (one fixed seed, so that step's fixture continues
+# prefill's sequence with the same params). Random params are scaled so that
+# the activations stay O(1) whatever the sizes:
+# - each weight ~ U(-1, 1) * sqrt(3 / fan_in), which keeps a stage's output
+#   RMS at its input's (PyTorch's default bound 1 / sqrt(fan_in) shrinks it by
+#   sqrt(3) per stage, and the mixer and the scan would then hide under the
+#   residual and the skip, within the tolerance);
+# - A_log = log(1..N) on every channel, the S4D-real init of mamba_simple.py;
+# - dt_proj_b = softplus^-1(dt) with dt log-uniform in [1e-3, 1e-1], as
+#   mamba_simple.py initializes it: softplus of the bias alone gives dt in
+#   [1e-3, 1e-1], and the dt_proj term moves it by a factor of about e^+-1;
+# - norm_w and Dskip ~ U(0.5, 1.5), around their init of ones.
+MAMBA1 = dict(L=32, D=16, E=32, N=8, R=2, K=4)
+
+
+def mamba1_params(rng):
+    D, E, N, R, K = (MAMBA1[k] for k in "DENRK")
+
+    def w(shape, fan_in):
+        return uniform(rng, shape) * np.float32(np.sqrt(3.0 / fan_in))
+
+    dt0 = np.exp(rng.uniform(np.log(1e-3), np.log(1e-1), size=E))
+    return {
+        "norm_w": uniform(rng, (D,), 0.5, 1.5),
+        "in_proj_x": w((E, D), D),
+        "in_proj_z": w((E, D), D),
+        "conv_w": w((E, K), K),
+        "conv_b": w((E,), K),
+        "x_proj_dt": w((R, E), E),
+        "x_proj_B": w((N, E), E),
+        "x_proj_C": w((N, E), E),
+        "dt_proj_w": w((E, R), R),
+        "dt_proj_b": (dt0 + np.log(-np.expm1(-dt0))).astype(np.float32),
+        "A_log": np.log(np.tile(np.arange(1, N + 1, dtype=np.float64), (E, 1))).astype(np.float32),
+        "Dskip": uniform(rng, (E,), 0.5, 1.5),
+        "out_proj_w": w((D, E), E),
+    }
+
+
+def rms_norm(x, w, eps=1e-5):
+    return x / np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps) * w
+
+
+def mamba1_prefill_ref(hs, p):
+    """The layer over a whole sequence: out, the last K-1 conv inputs, h[L-1]."""
+    L, K = hs.shape[0], p["conv_w"].shape[1]
+    hn = rms_norm(hs, p["norm_w"])
+    x, z = hn @ p["in_proj_x"].T, hn @ p["in_proj_z"].T
+    # PyTorch's conv1d with padding K-1, first L outputs: tap k reads x[l + k - (K-1)].
+    xpad = np.concatenate([np.zeros((K - 1, x.shape[1])), x])
+    x_conv = sum(xpad[k:k + L] * p["conv_w"][:, k] for k in range(K)) + p["conv_b"]
+    u = silu(x_conv)
+    delta = softplus((u @ p["x_proj_dt"].T) @ p["dt_proj_w"].T + p["dt_proj_b"])
+    Bm, Cm = u @ p["x_proj_B"].T, u @ p["x_proj_C"].T
+    A = -np.exp(p["A_log"])
+    y = selective_scan(u, delta, A, Bm, Cm, p["Dskip"])
+    # The scan's last state, recomputed here on its own.
+    h = np.zeros_like(A)
+    for l in range(L):
+        h = np.exp(delta[l][:, None] * A) * h + delta[l][:, None] * Bm[l] * u[l][:, None]
+    out = hs + (y * silu(z)) @ p["out_proj_w"].T
+    return out, xpad[L:].T.copy(), h
+
+
+def mamba1_step_ref(hs, conv_state, ssm_state, p):
+    """One token, as mamba_simple.py's step: returns out and the new states."""
+    hn = rms_norm(hs, p["norm_w"])
+    x, z = p["in_proj_x"] @ hn, p["in_proj_z"] @ hn
+    window = np.concatenate([conv_state, x[:, None]], axis=1)  # [E, K], oldest first
+    u = silu((window * p["conv_w"]).sum(axis=1) + p["conv_b"])
+    delta = softplus(p["dt_proj_w"] @ (p["x_proj_dt"] @ u) + p["dt_proj_b"])
+    Bm, Cm = p["x_proj_B"] @ u, p["x_proj_C"] @ u
+    dA = np.exp(delta[:, None] * -np.exp(p["A_log"]))
+    h = dA * ssm_state + (delta * u)[:, None] * Bm[None, :]
+    y = h @ Cm + p["Dskip"] * u
+    out = hs + p["out_proj_w"] @ (y * silu(z))
+    return out, window[:, 1:], h
+
+
+_mamba1_cache = []
+
+
+def mamba1_fixture():
+    """Params, hs, and both cases' expected values; checks step against prefill."""
+    if _mamba1_cache:
+        return _mamba1_cache[0]
+    rng = np.random.default_rng(2013)
+    L, E, N, K = (MAMBA1[k] for k in "LENK")
+    params = mamba1_params(rng)
+    hs = uniform(rng, (L, MAMBA1["D"]))
+    p = {k: v.astype(np.float64) for k, v in params.items()}
+    hs64 = hs.astype(np.float64)
+    out, conv_state, ssm_state = mamba1_prefill_ref(hs64, p)
+    # Step, token by token from zero states, must reproduce prefill's rows
+    # and its final states; the states after L-1 tokens feed step's case.
+    cs, ss = np.zeros((E, K - 1)), np.zeros((E, N))
+    for l in range(L):
+        if l == L - 1:
+            before = (cs, ss)
+        o, cs, ss = mamba1_step_ref(hs64[l], cs, ss, p)
+        assert np.allclose(o, out[l], rtol=1e-12, atol=1e-12), "step %d differs from prefill" % l
+    assert np.allclose(cs, conv_state, rtol=1e-12, atol=1e-12)
+    assert np.allclose(ss, ssm_state, rtol=1e-12, atol=1e-12)
+    # Prefill over the first L-1 tokens ends in those same states.
+    _, cs1, ss1 = mamba1_prefill_ref(hs64[:L - 1], p)
+    assert np.allclose(cs1, before[0], rtol=1e-12, atol=1e-12)
+    assert np.allclose(ss1, before[1], rtol=1e-12, atol=1e-12)
+    # The states step starts from are stored as float32: recompute its
+    # expected values from exactly those.
+    cs_in, ss_in = before[0].astype(np.float32), before[1].astype(np.float32)
+    step_out = mamba1_step_ref(hs64[L - 1], cs_in.astype(np.float64), ss_in.astype(np.float64), p)
+    prefill = ({"hs": hs, **params}, {"out": out, "conv_state": conv_state, "ssm_state": ssm_state})
+    step = ({"hs": hs[L - 1].copy(), "conv_state": cs_in, "ssm_state": ss_in, **params},
+            {"out": step_out[0], "conv_state_new": step_out[1], "ssm_state_new": step_out[2]})
+    _mamba1_cache.append((prefill, step))
+    return _mamba1_cache[0]
+
+
+def mamba1_prefill(rng):
+    return mamba1_fixture()[0]
+
+
+def mamba1_step(rng):
+    return mamba1_fixture()[1]
+
+
 # ---- programs covering the language ---------------------------------------------------------
 
 
@@ -358,14 +486,24 @@ CASES = [
     ("recurrences", "tests/golden/programs/recurrences.ein", recurrences),
     ("functions", "tests/golden/programs/functions.ein", functions),
     ("blocked", "tests/golden/programs/blocked.ein", blocked),
+    ("mamba1_prefill", "examples/mamba1/prefill.ein", mamba1_prefill),
+    ("mamba1_step", "examples/mamba1/step.ein", mamba1_step),
 ]
 
 
-def main():
+def main(argv):
+    only = set(argv)
+    unknown = only - {name for name, _, _ in CASES}
+    if unknown:
+        print("gen.py: no case named %s" % ", ".join(sorted(unknown)), file=sys.stderr)
+        return 2
     with open(os.path.join(HERE, "cases.txt"), "w") as manifest:
         manifest.write("# NAME MODEL (written by gen.py)\n")
         for i, (name, model, ref) in enumerate(CASES):
             rng = np.random.default_rng(1000 + i)
+            manifest.write("%s %s\n" % (name, model))
+            if only and name not in only:
+                continue
             ins, outs = ref(rng)
             case = os.path.join(HERE, name)
             shutil.rmtree(case, ignore_errors=True)
@@ -375,9 +513,8 @@ def main():
                 np.save(os.path.join(case, "in", t + ".npy"), np.asarray(v, dtype=np.float32))
             for t, v in outs.items():
                 np.save(os.path.join(case, "out", t + ".npy"), np.asarray(v, dtype=np.float32))
-            manifest.write("%s %s\n" % (name, model))
-    print("wrote %d cases under %s" % (len(CASES), os.path.relpath(HERE, TOP)))
+    print("wrote %d cases under %s" % (len(only) or len(CASES), os.path.relpath(HERE, TOP)))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
