@@ -12,7 +12,9 @@
 
 #include "ir/cascade.h"
 
-typedef enum { MEM_DRAM, MEM_SRAM } MemLevel;
+/* MEM_LOCAL: a kernel's own scratch buffer (a packed tile), on the stack of
+ * the kernel's function on the CPU. */
+typedef enum { MEM_DRAM, MEM_SRAM, MEM_LOCAL } MemLevel;
 
 typedef struct LBuffer {
   int id;
@@ -59,9 +61,22 @@ typedef enum { LN_LOOP, LN_STORE } LNodeKind;
 typedef struct LNode {
   LNodeKind kind;
   struct LNode *next; /* the next statement in the same body */
-  /* LN_LOOP: for var in [0, extent) in increasing order */
+  /* LN_LOOP, in increasing order, one of three shapes:
+   * - plain (step 1, tile -1): for var in [0, extent);
+   * - a tile loop (step > 1): var = 0, step, 2*step, ... while var < extent;
+   * - a point loop (tile >= 0): the iterations of one tile, for var in
+   *   [t, min(t + span, extent)) where t is the current value of the tile
+   *   loop's variable `tile`.
+   * Cache tiling (passes/tile_cpu.c) makes the last two; the trivial mapping
+   * only plain loops. */
   int var;
   int64_t extent;
+  int64_t step;
+  int tile;
+  int64_t span;
+  /* Not to be vectorized along: the body is a register tile of scalar
+   * temporaries that the SLP vectorizer packs into vectors instead. */
+  bool no_vectorize;
   struct LNode *body;
   /* LN_STORE: buf[index] (or the temporary `temp` when buf is NULL) op= value */
   LBuffer *buf;
@@ -75,17 +90,35 @@ typedef struct Kernel {
   int id;
   const char *name; /* the tensor it defines */
   const Einsum *einsum;
+  /* The Einsum's variables (same ids), then the tile loops' own variables
+   * (ids from einsum->nvars on), which no index mentions. */
   int nvars;
   const char **var_names;
   int ntemps;
   LNode *body;
   LBuffer **bufs; /* the distinct buffers it touches, output first */
   int nbufs;
+  /* Its MEM_LOCAL buffers, with ids from the program's nbuffers on. */
+  LBuffer **locals;
+  int nlocals;
 } Kernel;
+
+/* What lower_program does beyond the trivial mapping.
+ * - epilogue: an Einsum whose right side is a function of one reduction
+ *   (`x[l, d] + sum(e: yg[l, e] * W[e, d])`, `softplus(sum(...) + b[e])`)
+ *   accumulates the reduction in place in its output with the blocked
+ *   accumulate nest, then applies the rest elementwise over the output,
+ *   instead of one scalar temporary per output element;
+ * - cache_tiling: the accumulate nests are tiled for the L1 and L2 caches. */
+typedef struct LowerOptions {
+  bool epilogue;
+  bool cache_tiling;
+} LowerOptions;
 
 typedef struct LoopProgram {
   const Cascade *cascade;
-  LBuffer **buffers; /* buffers[i] holds cascade->tensors[i] */
+  LowerOptions options; /* how it was lowered: any Einsum with each option */
+  LBuffer **buffers;    /* buffers[i] holds cascade->tensors[i] */
   int nbuffers;
   Kernel **kernels; /* in Einsum order */
   int nkernels;
@@ -100,7 +133,13 @@ RangeFact access_range(const LBuffer *buf, Index *const *index, const int64_t *v
  * appears under / or %, or when the coefficient does not fit in 64 bits. */
 bool index_linear_in(const Index *ix, int var, int64_t *coef);
 
-/* The trivial mapping: every tensor a DRAM buffer, one loop nest per Einsum. */
+/* Every tensor a DRAM buffer, one kernel per Einsum, shaped by opt
+ * (passes/lower.c). */
+LoopProgram *lower_program(const Cascade *c, const LowerOptions *opt, Arena *arena);
+/* The same with options per Einsum: opt[i] for c->einsums[i]. */
+LoopProgram *lower_each(const Cascade *c, const LowerOptions *opt, Arena *arena);
+/* The trivial mapping: lower_program with every option off (the untiled,
+ * unfused baseline of --fusion none). */
 LoopProgram *lower_trivial(const Cascade *c, Arena *arena);
 
 /* A readable listing of the Loop IR (not meant to be parsed back). */

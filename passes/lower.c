@@ -1,18 +1,24 @@
-/* Lowering under the trivial mapping: every tensor is a DRAM buffer and each
- * Einsum becomes one loop nest.
+/* Lowering: every tensor is a DRAM buffer and each Einsum becomes one kernel.
  *
- * Two shapes of nest:
+ * Three shapes of kernel:
  * - when the right side is a single reduction (a matmul, a row sum) and the
  *   Einsum is not a recurrence, the output is set to the reduction's
  *   identity and then accumulated in place over all variables, in an order
  *   that puts a unit-stride variable innermost so the vectorizer can take it;
+ * - with the epilogue option, when the right side is a function of exactly
+ *   one reduction (bias, residual, activation around a contraction), that
+ *   reduction is accumulated in place the same way and the rest of the right
+ *   side is then applied by an elementwise nest that reads the output back;
  * - otherwise the left-hand variables are looped over in order (a
  *   recurrence's rank increasing) and each reduction inside the expression
- *   is computed into a scalar temporary by its own inner loop nest. */
+ *   is computed into a scalar temporary by its own inner loop nest.
+ * With cache_tiling, accumulate nests are then tiled (passes/tile_cpu.c). */
 #include <math.h>
 #include <string.h>
 
 #include "ir/loop.h"
+#include "passes/lower_subst.h"
+#include "passes/tile_cpu.h"
 
 typedef struct Block {
   LNode *first, *last;
@@ -26,6 +32,11 @@ typedef struct Lower {
   int cap_bufs;               /* of k->bufs */
   int64_t *full_lo, *full_hi; /* each variable's whole range in this Einsum */
   LExpr *init;                /* a recurrence's init, lowered once for all its self-reads */
+  LowerOptions opt;
+  /* Under an epilogue: the reduction accumulated into the output, and the
+   * load of the output element that stands for it. */
+  const Expr *accumulated;
+  LExpr *accumulated_value;
 } Lower;
 
 static void append(Block *b, LNode *n) {
@@ -44,6 +55,8 @@ static LNode *new_node(Lower *L, LNodeKind kind) {
   LNode *n = arena_alloc(L->arena, sizeof *n);
   n->kind = kind;
   n->temp = -1;
+  n->step = 1;
+  n->tile = -1;
   return n;
 }
 
@@ -142,6 +155,8 @@ static LExpr *lower_expr(Lower *L, const Expr *x, Block *pre) {
     r->var = x->var;
     return r;
   case EX_REDUCE:
+    if (x == L->accumulated)
+      return L->accumulated_value;
     return lower_reduce(L, x, pre);
   case EX_UNARY:
   case EX_BINARY:
@@ -217,59 +232,6 @@ static Index **lhs_index(Lower *L) {
 
 /* ---- register blocking ------------------------------------------------------------ */
 
-/* ix with var replaced by U*var + u; unchanged subtrees are shared. */
-static Index *subst_index(Lower *L, Index *ix, int var, int64_t U, int64_t u) {
-  if (!index_uses(ix, var))
-    return ix;
-  Index *r = arena_alloc(L->arena, sizeof *r);
-  if (ix->kind == IX_VAR) {
-    Index *k = arena_alloc(L->arena, sizeof *k), *v = arena_alloc(L->arena, sizeof *v),
-          *c = arena_alloc(L->arena, sizeof *c), *mul = arena_alloc(L->arena, sizeof *mul);
-    *k = (Index){.kind = IX_CONST, .value = U};
-    *v = (Index){.kind = IX_VAR, .var = var};
-    *c = (Index){.kind = IX_CONST, .value = u};
-    *mul = (Index){.kind = IX_MUL, .lhs = k, .rhs = v};
-    *r = (Index){.kind = IX_ADD, .lhs = mul, .rhs = c};
-    return r;
-  }
-  *r = *ix;
-  r->lhs = ix->lhs ? subst_index(L, ix->lhs, var, U, u) : NULL;
-  r->rhs = ix->rhs ? subst_index(L, ix->rhs, var, U, u) : NULL;
-  return r;
-}
-
-static Index **subst_indices(Lower *L, Index **index, int rank, int var, int64_t U, int64_t u) {
-  Index **r = arena_alloc(L->arena, sizeof *r * (rank + 1));
-  for (int i = 0; i < rank; i++)
-    r[i] = subst_index(L, index[i], var, U, u);
-  return r;
-}
-
-static LExpr *subst_lexpr(Lower *L, const LExpr *x, int var, int64_t U, int64_t u) {
-  LExpr *r = new_lexpr(L, x->kind);
-  *r = *x;
-  if (x->kind == LX_LOAD) {
-    r->index = subst_indices(L, x->index, x->buf->rank, var, U, u);
-    r->in_bounds = false; /* decided again in code generation, over the new ranges */
-    if (x->pad)
-      r->pad = subst_lexpr(L, x->pad, var, U, u);
-  }
-  if (x->kind == LX_VAR && x->var == var) {
-    /* var as a number: U*var + u */
-    LExpr *mul = new_lexpr(L, LX_BINARY), *add = new_lexpr(L, LX_BINARY);
-    *mul = (LExpr){.kind = LX_BINARY, .op = OP_MUL, .nargs = 2};
-    mul->arg[0] = lconst(L, (double)U);
-    mul->arg[1] = r;
-    *add = (LExpr){.kind = LX_BINARY, .op = OP_ADD, .nargs = 2};
-    add->arg[0] = mul;
-    add->arg[1] = lconst(L, (double)u);
-    return add;
-  }
-  for (int i = 0; i < x->nargs; i++)
-    r->arg[i] = subst_lexpr(L, x->arg[i], var, U, u);
-  return r;
-}
-
 /* How U copies of an update's value combine into one update. */
 static LExpr *combine(Lower *L, Update upd, LExpr *a, LExpr *b) {
   LExpr *x = new_lexpr(L, upd == UPD_MAX || upd == UPD_MIN ? LX_CALL : LX_BINARY);
@@ -292,12 +254,13 @@ static LNode *jam(Lower *L, LNode *stores, int var, int64_t U) {
       writes |= index_uses(s->index[i], var);
     if (writes) {
       for (int64_t u = 0; u < U; u++)
-        append(&b, store(L, s->buf, subst_indices(L, s->index, s->buf->rank, var, U, u), -1,
-                         s->update, subst_lexpr(L, s->value, var, U, u)));
+        append(&b,
+               store(L, s->buf, lower_subst_indices(L->arena, s->index, s->buf->rank, var, U, u),
+                     -1, s->update, lower_subst_lexpr(L->arena, s->value, var, U, u)));
     } else {
-      LExpr *v = subst_lexpr(L, s->value, var, U, 0);
+      LExpr *v = lower_subst_lexpr(L->arena, s->value, var, U, 0);
       for (int64_t u = 1; u < U; u++)
-        v = combine(L, s->update, v, subst_lexpr(L, s->value, var, U, u));
+        v = combine(L, s->update, v, lower_subst_lexpr(L->arena, s->value, var, U, u));
       append(&b, store(L, s->buf, s->index, -1, s->update, v));
     }
   }
@@ -349,9 +312,10 @@ static void block_for_registers(Lower *L, LNode *outer, int depth) {
     refresh_bounds(L, s->value, L->full_lo, hi);
 }
 
-static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
+/* out = identity, then out op= the reduction's body over every variable,
+ * register-blocked and (with cache_tiling) tiled. */
+static LNode *lower_accumulate(Lower *L, const Expr *r, LBuffer *out, Index **index) {
   const Einsum *e = L->e;
-  const Expr *r = e->rhs;
   Block b = {0};
   append(&b, nest(L, e->lhs, e->out->rank,
                   store(L, out, index, -1, UPD_SET, lconst(L, reduce_identity(r->reduce)))));
@@ -359,10 +323,101 @@ static LNode *lower_accumulate(Lower *L, LBuffer *out, Index **index) {
   int n = choose_order(L, r, index, order);
   Block inner = {0};
   LExpr *body = lower_expr(L, r->arg[0], &inner);
+  LNode *tiled = NULL;
+  if (L->opt.cache_tiling && !inner.first) {
+    TileCpuNest tn = {
+        L->k, order, n, out, index, reduce_update[r->reduce], body, L->prog->nbuffers};
+    tiled = tile_cpu_contraction(&tn, L->arena);
+  }
+  if (tiled) {
+    append(&b, tiled);
+    return b.first;
+  }
   append(&inner, store(L, out, index, -1, reduce_update[r->reduce], body));
   LNode *main_nest = nest(L, order, n, inner.first);
   block_for_registers(L, main_nest, n);
   append(&b, main_nest);
+  return b.first;
+}
+
+/* ---- contraction with epilogue ------------------------------------------------------- */
+
+static bool expr_uses_var(const Expr *x, int var) {
+  if (x->kind == EX_INDEX && x->var == var)
+    return true;
+  if (x->kind == EX_READ)
+    for (int i = 0; i < x->tensor->rank; i++)
+      if (index_uses(x->index[i], var))
+        return true;
+  for (int i = 0; i < x->nargs; i++)
+    if (expr_uses_var(x->arg[i], var))
+      return true;
+  return false;
+}
+
+static void find_reductions(const Expr *x, const Expr **found, int *n) {
+  if (x->kind == EX_REDUCE && (*n)++ == 0)
+    *found = x;
+  for (int i = 0; i < x->nargs; i++)
+    find_reductions(x->arg[i], found, n);
+}
+
+static bool is_lhs_var(const Einsum *e, int var) {
+  for (int i = 0; i < e->out->rank; i++)
+    if (e->lhs[i] == var)
+      return true;
+  return false;
+}
+
+static bool is_reduced_by(const Expr *r, int var) {
+  for (int i = 0; i < r->nrvars; i++)
+    if (r->rvars[i] == var)
+      return true;
+  return false;
+}
+
+/* The reduction an epilogue can be built around: the right side is not
+ * itself a reduction, holds exactly one (nested or sibling reductions keep
+ * the scalar path), the Einsum is not a recurrence (so the output is never
+ * read on the right and its buffer can hold the partial sums), and every
+ * variable the reduction leaves free is a left-hand one, so its value at an
+ * output element is what the output holds there after accumulating.
+ * A reduction under one branch of a select is accepted: it is computed for
+ * every element, as the scalar path does too; only values flow out of it
+ * (no traps, no stores), and the select still picks the branch per element,
+ * so a non-finite value in the unchosen branch never reaches the result. */
+static const Expr *epilogue_reduction(const Einsum *e) {
+  if (e->rec || e->rhs->kind == EX_REDUCE)
+    return NULL;
+  const Expr *r = NULL;
+  int n = 0;
+  find_reductions(e->rhs, &r, &n);
+  if (n != 1)
+    return NULL;
+  for (int v = 0; v < e->nvars; v++)
+    if (!is_reduced_by(r, v) && !is_lhs_var(e, v) && expr_uses_var(r->arg[0], v))
+      return NULL;
+  return r;
+}
+
+/* The reduction accumulated in place into the output, then
+ * out[lhs] = rhs with the reduction replaced by out[lhs], over the left-hand
+ * variables in order (the last one unit-stride in out). */
+static LNode *lower_epilogue(Lower *L, const Expr *r, LBuffer *out, Index **index) {
+  const Einsum *e = L->e;
+  Block b = {0};
+  append(&b, lower_accumulate(L, r, out, index));
+  LExpr *acc = new_lexpr(L, LX_LOAD);
+  acc->buf = out;
+  acc->index = index;
+  acc->in_bounds = true;
+  L->accumulated = r;
+  L->accumulated_value = acc;
+  Block inner = {0};
+  LExpr *value = lower_expr(L, e->rhs, &inner);
+  L->accumulated = NULL;
+  append(&inner, store(L, out, index, -1, UPD_SET, value));
+  append(&b, nest(L, e->lhs, e->out->rank, inner.first));
   return b.first;
 }
 
@@ -417,16 +472,35 @@ static Kernel *lower_einsum(Lower *L, const Einsum *e) {
   if (e->rec && e->rec->init)
     collect_buffers(L, e->rec->init);
   Index **index = lhs_index(L);
+  const Expr *r = L->opt.epilogue ? epilogue_reduction(e) : NULL;
   if (e->rhs->kind == EX_REDUCE && !e->rec)
-    k->body = lower_accumulate(L, out, index);
+    k->body = lower_accumulate(L, e->rhs, out, index);
+  else if (r)
+    k->body = lower_epilogue(L, r, out, index);
   else
     k->body = lower_elementwise(L, out, index);
   return k;
 }
 
 LoopProgram *lower_trivial(const Cascade *c, Arena *arena) {
+  LowerOptions none = {.epilogue = false, .cache_tiling = false};
+  return lower_program(c, &none, arena);
+}
+
+LoopProgram *lower_program(const Cascade *c, const LowerOptions *opt, Arena *arena) {
+  LowerOptions *each = arena_alloc(arena, sizeof *each * ((size_t)c->neinsums + 1));
+  for (int i = 0; i < c->neinsums; i++)
+    each[i] = *opt;
+  return lower_each(c, each, arena);
+}
+
+LoopProgram *lower_each(const Cascade *c, const LowerOptions *opt, Arena *arena) {
   LoopProgram *p = arena_alloc(arena, sizeof *p);
   p->cascade = c;
+  for (int i = 0; i < c->neinsums; i++) {
+    p->options.epilogue |= opt[i].epilogue;
+    p->options.cache_tiling |= opt[i].cache_tiling;
+  }
   p->nbuffers = c->ntensors;
   p->buffers = arena_alloc(arena, sizeof *p->buffers * (c->ntensors + 1));
   for (int i = 0; i < c->ntensors; i++) {
@@ -451,7 +525,9 @@ LoopProgram *lower_trivial(const Cascade *c, Arena *arena) {
   p->nkernels = c->neinsums;
   p->kernels = arena_alloc(arena, sizeof *p->kernels * (c->neinsums + 1));
   Lower L = {.arena = arena, .prog = p};
-  for (int i = 0; i < c->neinsums; i++)
+  for (int i = 0; i < c->neinsums; i++) {
+    L.opt = opt[i];
     p->kernels[i] = lower_einsum(&L, c->einsums[i]);
+  }
   return p;
 }

@@ -26,3 +26,14 @@ tests_test_limits_LDADD = libeincrt.a $(CHECK_LIBS) -lm
 # program per error class and its exact standard error), whole: the tests
 # read every file there, so a new one is shipped without being listed.
 EXTRA_DIST += tests/programs tests/errors
+
+# test_lower: lower_program's options (contraction epilogues, cache-tiled
+# micro-kernels) compiled through the JIT and checked against values the
+# test computes; the trivial lowering's shape.
+check_PROGRAMS += tests/test_lower
+TESTS += tests/test_lower
+tests_test_lower_SOURCES = tests/test_lower.c tests/testutil.c tests/testutil.h
+tests_test_lower_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LLVM_CFLAGS)
+tests_test_lower_LDFLAGS = $(AM_LDFLAGS) $(LLVM_LDFLAGS)
+tests_test_lower_LDADD = libeinccpu.a libeincpasses.a libeincfront.a libeincir.a libeincrt.a \
+	$(LLVM_LIBS) $(CHECK_LIBS) -ldl -lm

@@ -29,6 +29,7 @@ typedef struct Gen {
   LLVMValueRef *var_val;    /* by variable id; the current loop counters */
   int64_t *var_lo, *var_hi; /* what is known of each variable's range here */
   LLVMValueRef *temps;      /* allocas of the scalar temporaries */
+  bool contract;            /* generating the terms of a sum: fuse a * b + c */
 } Gen;
 
 /* Short-lived arrays of LLVM handles (all pointers), one slot to spare. */
@@ -71,10 +72,20 @@ static LLVMValueRef libm1(Gen *g, const char *name, LLVMValueRef x) {
 }
 
 /* Reductions may be reassociated (language.md), which lets the vectorizer
- * keep several partial sums. */
-static LLVMValueRef reassoc(LLVMValueRef inst) {
+ * keep several partial sums; a sum's multiply-adds may be fused. */
+static LLVMValueRef reassoc(Gen *g, LLVMValueRef inst) {
   if (LLVMCanValueUseFastMathFlags(inst))
-    LLVMSetFastMathFlags(inst, LLVMFastMathAllowReassoc);
+    LLVMSetFastMathFlags(inst,
+                         LLVMFastMathAllowReassoc | (g->contract ? LLVMFastMathAllowContract : 0));
+  return inst;
+}
+
+/* In the terms of a sum (g->contract), a product feeding an addition may
+ * become one fused multiply-add: one rounding instead of two, and half the
+ * instructions of a matmul. Elsewhere arithmetic rounds at every step. */
+static LLVMValueRef contracted(Gen *g, LLVMValueRef inst) {
+  if (g->contract && LLVMCanValueUseFastMathFlags(inst))
+    LLVMSetFastMathFlags(inst, LLVMFastMathAllowContract);
   return inst;
 }
 
@@ -226,11 +237,11 @@ static LLVMValueRef gen_binary(Gen *g, Op op, LLVMValueRef a, LLVMValueRef c) {
   LLVMBuilderRef b = g->b;
   switch (op) {
   case OP_ADD:
-    return LLVMBuildFAdd(b, a, c, "");
+    return contracted(g, LLVMBuildFAdd(b, a, c, ""));
   case OP_SUB:
-    return LLVMBuildFSub(b, a, c, "");
+    return contracted(g, LLVMBuildFSub(b, a, c, ""));
   case OP_MUL:
-    return LLVMBuildFMul(b, a, c, "");
+    return contracted(g, LLVMBuildFMul(b, a, c, ""));
   case OP_DIV:
     return LLVMBuildFDiv(b, a, c, "");
   case OP_LT:
@@ -254,6 +265,16 @@ static LLVMValueRef gen_binary(Gen *g, Op op, LLVMValueRef a, LLVMValueRef c) {
   }
 }
 
+/* A function's argument or a select's condition: rounded at every step even
+ * inside a sum's term, so a comparison near a tie is decided as written. */
+static LLVMValueRef gen_uncontracted(Gen *g, const LExpr *x) {
+  bool saved = g->contract;
+  g->contract = false;
+  LLVMValueRef v = gen_expr(g, x);
+  g->contract = saved;
+  return v;
+}
+
 static LLVMValueRef gen_expr(Gen *g, const LExpr *x) {
   LLVMValueRef a[3];
   switch (x->kind) {
@@ -274,10 +295,10 @@ static LLVMValueRef gen_expr(Gen *g, const LExpr *x) {
     return gen_binary(g, x->op, a[0], a[1]);
   case LX_CALL:
     for (int i = 0; i < x->nargs; i++)
-      a[i] = gen_expr(g, x->arg[i]);
+      a[i] = gen_uncontracted(g, x->arg[i]);
     return gen_call(g, x->func, a);
   case LX_SELECT:
-    a[0] = gen_expr(g, x->arg[0]);
+    a[0] = gen_uncontracted(g, x->arg[0]);
     a[1] = gen_expr(g, x->arg[1]);
     a[2] = gen_expr(g, x->arg[2]);
     return LLVMBuildSelect(g->b, a[0], a[1], a[2], "");
@@ -291,9 +312,9 @@ static LLVMValueRef apply_update(Gen *g, Update u, LLVMValueRef old, LLVMValueRe
   LLVMValueRef args[2] = {old, v};
   switch (u) {
   case UPD_ADD:
-    return reassoc(LLVMBuildFAdd(g->b, old, v, ""));
+    return reassoc(g, LLVMBuildFAdd(g->b, old, v, ""));
   case UPD_MUL:
-    return reassoc(LLVMBuildFMul(g->b, old, v, ""));
+    return reassoc(g, LLVMBuildFMul(g->b, old, v, ""));
   case UPD_MAX:
     return intrinsic(g, "llvm.maximum", args, 2);
   case UPD_MIN:
@@ -306,6 +327,7 @@ static LLVMValueRef apply_update(Gen *g, Update u, LLVMValueRef old, LLVMValueRe
 static void gen_nodes(Gen *g, const LNode *n);
 
 static void gen_store(Gen *g, const LNode *n) {
+  g->contract = n->update == UPD_ADD;
   LLVMValueRef v = gen_expr(g, n->value);
   LLVMValueRef ptr;
   if (n->buf) {
@@ -316,6 +338,7 @@ static void gen_store(Gen *g, const LNode *n) {
   }
   if (n->update != UPD_SET)
     v = apply_update(g, n->update, LLVMBuildLoad2(g->b, g->f32, ptr, ""), v);
+  g->contract = false;
   LLVMBuildStore(g->b, v, ptr);
 }
 
@@ -400,11 +423,16 @@ static int cmp_i64(const void *a, const void *b) {
  * the loop around it to be vectorized with gathers and scatters, 5-7x slower
  * than vectorizing the unit-stride loop itself (measured on mamba_scan). The
  * vectorizer still interleaves the loops it vectorizes. */
-static void forbid_unrolling(Gen *g, LLVMValueRef latch_branch) {
+static void forbid_unrolling(Gen *g, LLVMValueRef latch_branch, bool no_vectorize) {
   LLVMMetadataRef self = LLVMTemporaryMDNode(g->ctx, NULL, 0);
   LLVMMetadataRef name = LLVMMDStringInContext2(g->ctx, "llvm.loop.unroll.disable", 24);
-  LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(g->ctx, &name, 1)};
-  LLVMMetadataRef loop_id = LLVMMDNodeInContext2(g->ctx, ops, 2);
+  /* A register tile's k loop: vectorizing along it would turn its dozens of
+   * accumulators into vector reductions over gathered loads. */
+  LLVMMetadataRef vec[2] = {LLVMMDStringInContext2(g->ctx, "llvm.loop.vectorize.enable", 26),
+                            LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, 0))};
+  LLVMMetadataRef ops[3] = {self, LLVMMDNodeInContext2(g->ctx, &name, 1),
+                            LLVMMDNodeInContext2(g->ctx, vec, 2)};
+  LLVMMetadataRef loop_id = LLVMMDNodeInContext2(g->ctx, ops, no_vectorize ? 3 : 2);
   LLVMMetadataReplaceAllUsesWith(self, loop_id);
   LLVMSetMetadata(latch_branch, LLVMGetMDKindIDInContext(g->ctx, "llvm.loop", 9),
                   LLVMMetadataAsValue(g->ctx, loop_id));
@@ -417,8 +445,10 @@ static bool is_innermost(const LNode *n) {
   return true;
 }
 
-/* for (v = from; v < to; v++), as a bottom-tested loop (from < to). */
-static void gen_loop_piece(Gen *g, const LNode *n, int64_t from, int64_t to) {
+/* for (v = from; v < to; v += step), as a bottom-tested loop (from < to),
+ * with v known to lie in [lo, hi]. */
+static void gen_loop_piece(Gen *g, const LNode *n, LLVMValueRef from, LLVMValueRef to, int64_t lo,
+                           int64_t hi) {
   LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
   LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, g->k->var_names[n->var]);
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "");
@@ -426,16 +456,16 @@ static void gen_loop_piece(Gen *g, const LNode *n, int64_t from, int64_t to) {
   LLVMPositionBuilderAtEnd(g->b, head);
   LLVMValueRef i = LLVMBuildPhi(g->b, g->i64, g->k->var_names[n->var]);
   g->var_val[n->var] = i;
-  g->var_lo[n->var] = from;
-  g->var_hi[n->var] = to - 1;
+  g->var_lo[n->var] = lo;
+  g->var_hi[n->var] = hi;
   gen_nodes(g, n->body);
-  LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, i64c(g, 1), "");
+  LLVMValueRef next = LLVMBuildNSWAdd(g->b, i, i64c(g, n->step), "");
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-  LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSLT, next, i64c(g, to), "");
+  LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSLT, next, to, "");
   LLVMValueRef br = LLVMBuildCondBr(g->b, more, head, exit);
   if (is_innermost(n))
-    forbid_unrolling(g, br);
-  LLVMValueRef in_vals[2] = {i64c(g, from), next};
+    forbid_unrolling(g, br, n->no_vectorize);
+  LLVMValueRef in_vals[2] = {from, next};
   LLVMBasicBlockRef in_blocks[2] = {pre, latch};
   LLVMAddIncoming(i, in_vals, in_blocks, 2);
   LLVMPositionBuilderAtEnd(g->b, exit);
@@ -458,8 +488,30 @@ static void gen_loop(Gen *g, const LNode *n) {
   int64_t from = lo;
   for (int i = 0; i <= cuts.n; i++) {
     int64_t to = i < cuts.n ? cuts.at[i] : hi + 1;
-    gen_loop_piece(g, n, from, to);
+    gen_loop_piece(g, n, i64c(g, from), i64c(g, to), from, to - 1);
     from = to;
+  }
+  g->var_lo[n->var] = saved_lo;
+  g->var_hi[n->var] = saved_hi;
+  g->var_val[n->var] = saved;
+}
+
+/* A tile loop (0, step, 2*step, ... below extent) or a point loop (from the
+ * tile's start t to min(t + span, extent)). Never split: cache tiling only
+ * takes nests whose loads are all in range. */
+static void gen_tiled_loop(Gen *g, const LNode *n) {
+  int64_t saved_lo = g->var_lo[n->var], saved_hi = g->var_hi[n->var];
+  LLVMValueRef saved = g->var_val[n->var];
+  if (n->tile < 0) {
+    int64_t last = (n->extent - 1) / n->step * n->step;
+    gen_loop_piece(g, n, i64c(g, 0), i64c(g, n->extent), 0, last);
+  } else {
+    LLVMValueRef t = g->var_val[n->tile];
+    LLVMValueRef end = LLVMBuildNSWAdd(g->b, t, i64c(g, n->span), "");
+    LLVMValueRef inside = LLVMBuildICmp(g->b, LLVMIntSLT, end, i64c(g, n->extent), "");
+    LLVMValueRef to = LLVMBuildSelect(g->b, inside, end, i64c(g, n->extent), "");
+    int64_t hi = g->var_hi[n->tile] + n->span - 1;
+    gen_loop_piece(g, n, t, to, g->var_lo[n->tile], hi < n->extent - 1 ? hi : n->extent - 1);
   }
   g->var_lo[n->var] = saved_lo;
   g->var_hi[n->var] = saved_hi;
@@ -468,7 +520,9 @@ static void gen_loop(Gen *g, const LNode *n) {
 
 static void gen_nodes(Gen *g, const LNode *n) {
   for (; n; n = n->next) {
-    if (n->kind == LN_LOOP)
+    if (n->kind == LN_LOOP && (n->step != 1 || n->tile >= 0))
+      gen_tiled_loop(g, n);
+    else if (n->kind == LN_LOOP)
       gen_loop(g, n);
     else
       gen_store(g, n);
@@ -503,9 +557,16 @@ static LLVMValueRef gen_kernel(Gen *g, const Kernel *k) {
   LLVMPositionBuilderAtEnd(g->b, entry);
   for (int t = 0; t < k->ntemps; t++)
     g->temps[t] = LLVMBuildAlloca(g->b, g->f32, "");
+  for (int i = 0; i < k->nlocals; i++) {
+    /* A packed tile on the stack: cache-line aligned, reused every tile. */
+    const LBuffer *b = k->locals[i];
+    LLVMValueRef a = LLVMBuildAlloca(g->b, LLVMArrayType2(g->f32, (uint64_t)b->elements), b->name);
+    LLVMSetAlignment(a, 64);
+    g->buf_ptr[b->id] = a;
+  }
   for (int v = 0; v < k->nvars; v++) {
     g->var_lo[v] = 0;
-    g->var_hi[v] = k->einsum->vars[v].extent - 1;
+    g->var_hi[v] = v < k->einsum->nvars ? k->einsum->vars[v].extent - 1 : 0;
   }
   gen_nodes(g, k->body);
   LLVMBuildRetVoid(g->b);
@@ -583,14 +644,16 @@ LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef
   g.i64 = LLVMInt64TypeInContext(ctx);
   g.ptr = LLVMPointerTypeInContext(ctx, 0);
   g.void_t = LLVMVoidTypeInContext(ctx);
-  int max_vars = 1, max_temps = 1;
+  int max_vars = 1, max_temps = 1, max_locals = 0;
   for (int i = 0; i < p->nkernels; i++) {
+    if (p->kernels[i]->nlocals > max_locals)
+      max_locals = p->kernels[i]->nlocals;
     if (p->kernels[i]->nvars > max_vars)
       max_vars = p->kernels[i]->nvars;
     if (p->kernels[i]->ntemps > max_temps)
       max_temps = p->kernels[i]->ntemps;
   }
-  g.buf_ptr = scratch(p->nbuffers + 1);
+  g.buf_ptr = scratch(p->nbuffers + max_locals + 1);
   g.var_val = scratch(max_vars);
   g.var_lo = calloc((size_t)max_vars, sizeof *g.var_lo);
   g.var_hi = calloc((size_t)max_vars, sizeof *g.var_hi);

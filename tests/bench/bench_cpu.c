@@ -1,7 +1,10 @@
 /* make bench, CPU rows: for each workload at a realistic size, the JIT's
  * compile time, and its run time against the same cascade written as plain C
  * loops compiled by gcc -O3 -march=native, measured side by side in one run
- * (runs alternate) as medians; for the matmul, OpenBLAS sgemm too.
+ * (runs alternate) as medians; for the matmul, OpenBLAS sgemm too. Then the
+ * options of lower_program against the trivial lowering: the matmul at
+ * 1024^3 and 2048^3 against one-thread sgemm, and a contraction with an
+ * epilogue (mamba-130m's out_proj with its residual).
  * Timings are printed, never asserted. */
 #include <cblas.h>
 #include <math.h>
@@ -218,6 +221,164 @@ static bool bench_one(const Workload *w, const char *srcdir) {
   return true;
 }
 
+/* ---- lower_program's options against the trivial lowering ---- */
+
+typedef struct Variant {
+  const char *label;
+  LowerOptions opt;
+  CpuJit *jit;
+  float **set;
+  double t[RUNS];
+} Variant;
+
+static bool variant_setup(Variant *v, const Cascade *c, Arena *arena) {
+  LoopProgram *p = lower_program(c, &v->opt, arena);
+  char *error = NULL;
+  v->jit = cpu_jit(p, "bench", NULL, &error);
+  if (!v->jit) {
+    fprintf(stderr, "bench: %s: %s\n", v->label, error);
+    free(error);
+    return false;
+  }
+  v->set = alloc_set(p);
+  return true;
+}
+
+static void variant_free(Variant *v, const Cascade *c) {
+  if (v->set)
+    free_set(c, v->set);
+  cpu_jit_free(v->jit);
+}
+
+/* Runs every variant `runs` times, alternating, after one warm-up each; and
+ * sgemm too when matmul_n > 0 (C = A B, n x n x n, in its own buffers). */
+static void time_variants(Variant *v, int nv, int runs, int matmul_n, const Cascade *c,
+                          double *blas_ms) {
+  float *A = NULL, *B = NULL, *C = NULL;
+  double t_blas[RUNS];
+  if (matmul_n > 0) {
+    A = tensor(&(Bench){c, v[0].set, NULL}, v[0].set, "A");
+    B = tensor(&(Bench){c, v[0].set, NULL}, v[0].set, "B");
+    C = malloc(sizeof *C * (size_t)matmul_n * (size_t)matmul_n);
+  }
+  for (int r = -1; r < runs; r++) {
+    for (int i = 0; i < nv; i++) {
+      double t0 = now_s();
+      cpu_jit_entry(v[i].jit)(v[i].set);
+      if (r >= 0)
+        v[i].t[r] = now_s() - t0;
+    }
+    if (matmul_n > 0) {
+      int n = matmul_n;
+      double t0 = now_s();
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, A, n, B, n, 0, C, n);
+      if (r >= 0)
+        t_blas[r] = now_s() - t0;
+    }
+  }
+  if (matmul_n > 0) {
+    *blas_ms = 1e3 * median(t_blas, runs);
+    free(C);
+  }
+}
+
+static bool bench_tiled_matmul(const char *srcdir, int n) {
+  char path[4096], size[32];
+  snprintf(path, sizeof path, "%s/examples/matmul.ein", srcdir);
+  snprintf(size, sizeof size, "%dx%dx%d", n, n, n);
+  Define defs[3] = {{"M", n}, {"K", n}, {"N", n}};
+  Arena arena;
+  arena_init(&arena);
+  Diag diag;
+  diag_init(&diag, stderr);
+  Cascade *c = frontend_compile_file(path, defs, 3, &arena, &diag);
+  if (!c)
+    return false;
+  Variant v[2] = {{"trivial", {false, false}, NULL, NULL, {0}},
+                  {"tiled", {true, true}, NULL, NULL, {0}}};
+  bool ok = variant_setup(&v[0], c, &arena) && variant_setup(&v[1], c, &arena);
+  if (ok) {
+    double blas_ms, flops = 2.0 * n * n * n;
+    time_variants(v, 2, RUNS, n, c, &blas_ms);
+    double ms[2] = {1e3 * median(v[0].t, RUNS), 1e3 * median(v[1].t, RUNS)};
+    printf("| %-14s | %8.1f %5.1f | %8.1f %5.1f | %8.1f %5.1f | %5.0f%% | %5.0f%% | %.1e |\n", size,
+           ms[0], flops / ms[0] * 1e-6, ms[1], flops / ms[1] * 1e-6, blas_ms,
+           flops / blas_ms * 1e-6, 100.0 * blas_ms / ms[0], 100.0 * blas_ms / ms[1],
+           max_rel_diff(c, v[1].set, v[0].set));
+    fflush(stdout);
+  }
+  variant_free(&v[0], c);
+  variant_free(&v[1], c);
+  arena_free(&arena);
+  return ok;
+}
+
+/* mamba-130m's out_proj with the residual: L=2048, E=1536 (d_inner), D=768. */
+static const char out_proj_source[] = "let L = 2048, E = 1536, D = 768\n"
+                                      "input  x[L, D]\n"
+                                      "input  yg[L, E]\n"
+                                      "param  W_out[E, D]\n"
+                                      "output y[L, D]\n"
+                                      "y[l, d] = x[l, d] + yg[l, e] * W_out[e, d]\n";
+
+static bool bench_epilogue(void) {
+  enum { EPILOGUE_RUNS = 3 }; /* the trivial lowering takes seconds per run */
+  Arena arena;
+  arena_init(&arena);
+  Diag diag;
+  diag_init(&diag, stderr);
+  Cascade *c = frontend_compile_text("out_proj.ein", out_proj_source, sizeof out_proj_source - 1,
+                                     NULL, 0, &arena, &diag);
+  if (!c)
+    return false;
+  Variant v[3] = {{"trivial", {false, false}, NULL, NULL, {0}},
+                  {"epilogue", {true, false}, NULL, NULL, {0}},
+                  {"epilogue + tiling", {true, true}, NULL, NULL, {0}}};
+  bool ok = true;
+  for (int i = 0; i < 3 && ok; i++)
+    ok = variant_setup(&v[i], c, &arena);
+  if (ok) {
+    time_variants(v, 3, EPILOGUE_RUNS, 0, c, NULL);
+    double base = 1e3 * median(v[0].t, EPILOGUE_RUNS);
+    for (int i = 0; i < 3; i++) {
+      double ms = 1e3 * median(v[i].t, EPILOGUE_RUNS);
+      printf("| %-17s | %9.1f | %7.1f | %7.2fx | %.1e |\n", v[i].label, ms,
+             2.0 * 2048 * 1536 * 768 / ms * 1e-6, base / ms, max_rel_diff(c, v[i].set, v[0].set));
+    }
+    fflush(stdout);
+  }
+  for (int i = 0; i < 3; i++)
+    variant_free(&v[i], c);
+  arena_free(&arena);
+  return ok;
+}
+
+static bool bench_lower_options(const char *srcdir, const char *only) {
+  bool ok = true;
+  if (!only || strcmp(only, "matmul-tiled") == 0) {
+    openblas_set_num_threads(1);
+    printf("\nMatmul, lower_program (epilogue + cache tiling) against the trivial lowering\n"
+           "and OpenBLAS sgemm on one thread; ms and GFLOPS, medians of %d alternating runs;\n"
+           "'%% sgemm' = sgemm time / einc time; 'diff' = tiled against trivial.\n\n",
+           RUNS);
+    printf("| size           | trivial ms  GF | tiled ms    GF | sgemm ms    GF | triv.  | tiled  "
+           "| diff    |\n"
+           "|----------------|----------------|----------------|----------------|--------|--------"
+           "|---------|\n");
+    ok &= bench_tiled_matmul(srcdir, 1024);
+    ok &= bench_tiled_matmul(srcdir, 2048);
+  }
+  if (!only || strcmp(only, "epilogue") == 0) {
+    printf("\nContraction with epilogue: y[l, d] = x[l, d] + yg[l, e] * W_out[e, d],\n"
+           "L=2048 E=1536 D=768 (mamba-130m out_proj); medians of 3 alternating runs;\n"
+           "'diff' = max |v - trivial| / max |trivial|.\n\n"
+           "| lowering          | ms        | GFLOPS  | speedup  | diff    |\n"
+           "|-------------------|-----------|---------|----------|---------|\n");
+    ok &= bench_epilogue();
+  }
+  return ok;
+}
+
 int main(int argc, char **argv) {
   const char *srcdir = argc > 1 ? argv[1] : ".";
   const char *only = argc > 2 ? argv[2] : NULL;
@@ -235,5 +396,6 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
     if (!only || strcmp(only, workloads[i].name) == 0)
       ok &= bench_one(&workloads[i], srcdir);
+  ok &= bench_lower_options(srcdir, only);
   return ok ? 0 : 1;
 }
