@@ -6,3 +6,13 @@ einc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS)
 einc_LDFLAGS = $(AM_LDFLAGS) $(LLVM_LDFLAGS)
 einc_LDADD = libeinccpu.a libeincpasses.a libeincaccel.a libeincfront.a libeincir.a libeincrt.a $(LLVM_LIBS) \
 	$(YAML_LIBS) -ldl -lm
+
+# test_mapping: mapping files end to end through $EINC: the printed mapping
+# read back (same binary, same text), the exact messages for bad files,
+# hand-written mappings against the golden fixtures, fused_groups against
+# --fusion, and dump --after for every pass.
+check_PROGRAMS += tests/test_mapping
+TESTS += tests/test_mapping
+tests_test_mapping_SOURCES = tests/test_mapping.c tests/testutil.c tests/testutil.h
+tests_test_mapping_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_mapping_LDADD = libeincrt.a $(CHECK_LIBS) -lm

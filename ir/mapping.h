@@ -30,8 +30,12 @@ typedef struct LoopRank {
 
 typedef struct EinsumMap {
   const Einsum *einsum;
-  SrcLoc loc; /* where a mapping file set it; the Einsum's own otherwise */
-  bool given; /* named by a mapping file: passes leave it as it is */
+  SrcLoc loc;       /* where a mapping file set its tiles; the Einsum's own otherwise */
+  SrcLoc order_loc; /* its loop-order (else spacetime) in the file; loc otherwise */
+  /* What a mapping file set, which the passes leave as it is: its tiles
+   * (any of partitioning, loop-order, spacetime: what the file does not
+   * say of them is the trivial mapping's), double-buffer, epilogue. */
+  bool given_tiles, given_buffer, given_epilogue;
   /* Per variable of the Einsum: the shape of its inner rank, 0 when the
    * rank is not partitioned. A reduced rank's shape is the chunk a
    * reduction or contraction takes at once. */
@@ -102,9 +106,8 @@ bool mapping_is_space(const EinsumMap *em, int var);
 void print_mapping(const Mapping *m, FILE *out);
 
 /* Reads a mapping file for c; on error reports "FILE:LINE:COL: error: ..."
- * naming the key and returns NULL. An Einsum the file names anywhere is
- * `given`: what the file does not say of it is the trivial mapping's. The
- * others are left to the passes. */
+ * naming the key and returns NULL. What the file sets is `given` (see
+ * EinsumMap); the rest is left to the passes. */
 Mapping *mapping_read(const char *path, const Cascade *c, Arena *arena, Diag *diag);
 Mapping *mapping_parse(const char *name, const char *text, size_t len, const Cascade *c,
                        Arena *arena, Diag *diag);

@@ -89,9 +89,17 @@ static bool read_rank(Reader *r, const Einsum *e, const yaml_node_t *n, const ch
   bool lhs = false;
   for (int d = 0; v >= 0 && d < e->out->rank; d++)
     lhs |= e->lhs[d] == v;
-  if (v < 0 || !lhs)
-    return fail(r, n, "%s: '%s' is not a rank of '%s' (its left-hand ranks are %s)", key, name,
-                e->out->name, "the variables of its left side and their partitions");
+  if (v < 0 || !lhs) {
+    char ranks[300] = "";
+    size_t len = 0;
+    for (int d = 0; d < e->out->rank && len < sizeof ranks - 80; d++)
+      len += (size_t)snprintf(ranks + len, sizeof ranks - len, "%s%s", d ? ", " : "",
+                              e->vars[e->lhs[d]].name);
+    return fail(r, n,
+                "%s: '%s' is not a rank of '%s' (its left-hand ranks are %s, and NAME1, NAME0 "
+                "for a partitioned one)",
+                key, name, e->out->name, e->out->rank ? ranks : "none");
+  }
   *out = (LoopRank){v, part};
   return true;
 }
@@ -249,25 +257,23 @@ static bool same_ranks(const LoopRank *a, const LoopRank *b, int n) {
 }
 
 /* One Einsum's sections, in the order that lets each check the last. */
-static bool read_einsum(Reader *r, int i) {
-  EinsumMap *em = &r->m->einsums[i];
+/* An Einsum's tiles: partitioning, spacetime and loop-order, read in the
+ * order that lets each check the last; `first` is the earliest of them. */
+static bool read_tiles(Reader *r, EinsumMap *em, yaml_node_t *first) {
   const Einsum *e = em->einsum;
-  yaml_node_t *first = NULL;
-  for (int s = 0; s < SEC_COUNT; s++)
-    if (r->node_of[s][i] &&
-        (!first || node(r, r->node_of[s][i])->start_mark.index < first->start_mark.index))
-      first = node(r, r->node_of[s][i]);
-  if (!first)
-    return true;
-  em->given = true;
-  em->loc = loc_of(r, first);
+  int i = e->id;
+  em->given_tiles = true;
+  em->loc = em->order_loc = loc_of(r, first);
   yaml_node_t *n;
   if ((n = node(r, r->node_of[SEC_PARTITIONING][i])) && !read_partitioning(r, em, n))
     return false;
   LoopRank time[64];
   int ntime = -1;
-  if ((n = node(r, r->node_of[SEC_SPACETIME][i])) && !read_spacetime(r, em, n, time, &ntime))
-    return false;
+  if ((n = node(r, r->node_of[SEC_SPACETIME][i]))) {
+    em->order_loc = loc_of(r, n);
+    if (!read_spacetime(r, em, n, time, &ntime))
+      return false;
+  }
   yaml_node_t *at = first;
   if ((n = node(r, r->node_of[SEC_LOOP_ORDER][i]))) {
     LoopRank order[66];
@@ -279,6 +285,7 @@ static bool read_einsum(Reader *r, int i) {
     em->order = arena_alloc(r->arena, sizeof *order * ((size_t)norder + 1));
     memcpy(em->order, order, sizeof *order * (size_t)norder);
     em->norder = norder;
+    em->order_loc = loc_of(r, n);
     at = n;
   } else {
     mapping_set_order(em, ntime >= 0 ? time : NULL, ntime >= 0 ? ntime : 0, r->arena);
@@ -289,11 +296,32 @@ static bool read_einsum(Reader *r, int i) {
     return fail(r, node(r, r->node_of[SEC_SPACETIME][i]),
                 "spacetime: %s: its time ranks must be its loop order without the space ranks",
                 e->out->name);
-  if ((n = node(r, r->node_of[SEC_DOUBLE_BUFFER][i])) &&
-      !read_bool(r, n, "double-buffer", &em->double_buffer))
+  return true;
+}
+
+/* One Einsum's sections: each says what it says, the rest is the passes'. */
+static bool read_einsum(Reader *r, int i) {
+  EinsumMap *em = &r->m->einsums[i];
+  yaml_node_t *first = NULL, *n;
+  static const int tiles[] = {SEC_PARTITIONING, SEC_LOOP_ORDER, SEC_SPACETIME};
+  for (int t = 0; t < 3; t++) {
+    int s = tiles[t];
+    if (r->node_of[s][i] &&
+        (!first || node(r, r->node_of[s][i])->start_mark.index < first->start_mark.index))
+      first = node(r, r->node_of[s][i]);
+  }
+  if (first && !read_tiles(r, em, first))
     return false;
-  if ((n = node(r, r->node_of[SEC_EPILOGUE][i])) && !read_bool(r, n, "epilogue", &em->epilogue))
-    return false;
+  if ((n = node(r, r->node_of[SEC_DOUBLE_BUFFER][i]))) {
+    em->given_buffer = true;
+    if (!read_bool(r, n, "double-buffer", &em->double_buffer))
+      return false;
+  }
+  if ((n = node(r, r->node_of[SEC_EPILOGUE][i]))) {
+    em->given_epilogue = true;
+    if (!read_bool(r, n, "epilogue", &em->epilogue))
+      return false;
+  }
   return true;
 }
 
@@ -371,6 +399,14 @@ static bool read_groups(Reader *r, const yaml_node_t *n) {
     if (group_of[i] < 0)
       return fail(r, n, "fused_groups: '%s' is in no group (every Einsum is in exactly one)",
                   r->c->einsums[i]->out->name);
+  /* Kept in program order, as the groups run, whatever order the file
+   * lists them in (insertion sort: files list few groups). */
+  for (int i = 1; i < m->ngroups; i++)
+    for (int j = i; j > 0 && m->groups[j].members[0]->id < m->groups[j - 1].members[0]->id; j--) {
+      FusedGroup t = m->groups[j];
+      m->groups[j] = m->groups[j - 1];
+      m->groups[j - 1] = t;
+    }
   return true;
 }
 
@@ -380,17 +416,25 @@ static bool read_root(Reader *r) {
     diag_error(r->diag, (SrcLoc){r->file, 1, 1}, "the mapping file is empty");
     return false;
   }
-  if (!expect_kind(r, root, YAML_MAPPING_NODE, "the mapping file",
-                   "a mapping with the keys mapping and fused_groups"))
-    return false;
+  if (root->type != YAML_MAPPING_NODE)
+    return fail(r, root, "a mapping file is a YAML mapping with the keys mapping and fused_groups");
+  bool seen[2] = {false, false};
   for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
        p++) {
     const yaml_node_t *k = node(r, p->key);
     const char *name = scalar(k);
     bool ok;
-    if (name && strcmp(name, "mapping") == 0)
+    int which = !name                               ? -1
+                : strcmp(name, "mapping") == 0      ? 0
+                : strcmp(name, "fused_groups") == 0 ? 1
+                                                    : -1;
+    if (which >= 0 && seen[which])
+      return fail(r, k, "'%s' appears twice", name);
+    if (which >= 0)
+      seen[which] = true;
+    if (which == 0)
       ok = read_sections(r, node(r, p->value));
-    else if (name && strcmp(name, "fused_groups") == 0)
+    else if (which == 1)
       ok = read_groups(r, node(r, p->value));
     else
       ok = fail(r, k, "unknown key '%s' (expected mapping or fused_groups)", name ? name : "?");

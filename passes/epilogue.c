@@ -28,7 +28,7 @@ bool pass_epilogue(Compilation *c) {
     return true;
   for (int i = 0; i < c->mapping->neinsums; i++) {
     EinsumMap *em = &c->mapping->einsums[i];
-    if (!em->given && has_epilogue_form(em->einsum))
+    if (!em->given_epilogue && has_epilogue_form(em->einsum))
       em->epilogue = true;
   }
   return true;

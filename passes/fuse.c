@@ -175,8 +175,8 @@ static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
     if (!read_in_range(r->in, r->at, p->out, f->c->arena, &d))
       return refuse(f, p,
                     "'%s' reads '%s' outside its range along dimension %d (an offset read such "
-                    "as x[l - 1]): fusing it would need a halo of earlier values, which is not "
-                    "implemented yet",
+                    "as x[l - 1]): fusing it would need a halo of neighbouring values, which is "
+                    "not implemented yet",
                     r->in->out->name, name, d + 1);
     if (!index_values_follow(p, p->rhs, r->at))
       return refuse(f, p,
@@ -216,11 +216,14 @@ static bool can_read_out(Fuse *f, const Einsum *h, const Einsum *y) {
     return refuse(f, h, "'%s' is a recurrence itself: a scan is fused only into a plain reader",
                   yn);
   Reads rs = reads_of(f->c->cascade, h->out);
-  if (rs.n != 1 || rs.r[0].in != y)
+  if (rs.n != 1)
+    return refuse(f, h, "the scan '%s' is read %d times: it is fused only into its one reader",
+                  name, rs.n);
+  if (rs.r[0].in != y)
     return refuse(f, h,
-                  "the scan '%s' must be read once, by the group's last Einsum '%s' (it is read "
-                  "%d times%s)",
-                  name, yn, rs.n, rs.n >= 1 && rs.r[0].in != y ? ", also by others" : "");
+                  "the scan '%s' is read by '%s', not by the group's last Einsum '%s': a scan is "
+                  "fused only into its reader, which ends the group",
+                  name, rs.r[0].in->out->name, yn);
   const Read *r = &rs.r[0];
   if (r->reduce && r->reduce->reduce != RED_SUM)
     return refuse(f, h, "'%s' reads the scan '%s' inside a %s: only a sum is fused with a scan", yn,
@@ -349,9 +352,11 @@ static void form_groups(Compilation *c) {
   for (int i = k->neinsums - 1; i >= 0; i--) {
     const Einsum *e = k->einsums[i];
     group_of[i] = -1;
-    bool inline_it = !m->einsums[i].given && !e->rec && can_inline(&f, e, NULL, 0);
+    /* A producer whose tiles a file gives is meant to be computed. */
+    bool mine = !m->einsums[i].given_tiles;
+    bool inline_it = mine && !e->rec && can_inline(&f, e, NULL, 0);
     bool read_out = false;
-    if (!m->einsums[i].given && e->rec) {
+    if (mine && e->rec) {
       Reads rs = reads_of(k, e->out);
       read_out = rs.n == 1 && can_read_out(&f, e, rs.r[0].in);
     }
@@ -360,8 +365,7 @@ static void form_groups(Compilation *c) {
       int reader = rs.r[0].in->id;
       const FusedGroup *rg = &groups[group_of[reader]];
       /* One scan per group, read by its last member. */
-      bool fits = !m->einsums[reader].given &&
-                  (inline_it || (rg->members[rg->n - 1]->id == reader && !rg->readout));
+      bool fits = inline_it || (rg->members[rg->n - 1]->id == reader && !rg->readout);
       if (fits) {
         group_of[i] = group_of[reader];
         if (read_out)

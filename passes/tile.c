@@ -178,7 +178,8 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
     choose_space(arch, e, contraction, others, nothers, &row, &col);
   }
   int live = accel_live_tiles(e, mode);
-  em->double_buffer = accel_slot_words(arch, e, live, true) > 0;
+  if (!em->given_buffer)
+    em->double_buffer = accel_slot_words(arch, e, live, true) > 0;
   int64_t S = accel_slot_words(arch, e, live, em->double_buffer);
   int64_t tr = 1, tc = 1;
   if (S == 0)
@@ -279,7 +280,8 @@ static void tile_readout(const Arch *arch, EinsumMap *em, const Readout *ro, Are
     if (d != ro->h->rec->pos && is_lhs_var(y, ro->var_of[d]))
       col = ro->var_of[d];
   int live = accel_readout_live_tiles(y, ro->h);
-  em->double_buffer = accel_slot_words(arch, y, live, true) > 0;
+  if (!em->given_buffer)
+    em->double_buffer = accel_slot_words(arch, y, live, true) > 0;
   int64_t S = accel_slot_words(arch, y, live, em->double_buffer);
   int64_t T = y->vars[ro->time].extent, C = col >= 0 ? y->vars[col].extent : 1;
   int64_t tc = min64(C, min64(S / (ro->states > 0 ? ro->states : 1), ACCEL_MAX_EXTENT));
@@ -313,6 +315,11 @@ static void tile_readout(const Arch *arch, EinsumMap *em, const Readout *ro, Are
   mapping_set_order(em, loops, n, arena);
 }
 
+static AccelMode mode_of(const Einsum *e) {
+  const Expr *A, *B;
+  return accel_mode(e, &A, &B);
+}
+
 static int order_position(const EinsumMap *em, int var, RankPart part) {
   for (int i = 0; i < em->norder; i++)
     if (em->order[i].var == var && em->order[i].part == part)
@@ -331,7 +338,7 @@ static bool check_recurrence(const EinsumMap *em, Diag *diag) {
   const char *out = e->out->name, *t = e->vars[time].name;
   bool space = mapping_is_space(em, time);
   if (mode == ACCEL_STEPWISE && space) {
-    diag_error(diag, em->loc,
+    diag_error(diag, em->order_loc,
                "'%s' is a recurrence along '%s' that runs one step at a time (each step reads "
                "earlier ones back): '%s' cannot be a space rank of its tiles",
                out, t, t);
@@ -341,7 +348,7 @@ static bool check_recurrence(const EinsumMap *em, Diag *diag) {
     return true;
   bool rows = (em->nspace == 2 && em->space[0] == time) || (em->nspace == 1 && space);
   if (!rows) {
-    diag_error(diag, em->loc,
+    diag_error(diag, em->order_loc,
                "'%s' is a recurrence along '%s' on the scan unit: '%s' must be the space rank on "
                "its tiles' rows (spacetime space: [%s0, ...] or [%s, ...])",
                out, t, t, t, t);
@@ -349,7 +356,7 @@ static bool check_recurrence(const EinsumMap *em, Diag *diag) {
   }
   int at = order_position(em, time, RANK_OUTER);
   if (at >= 0 && at != em->norder - em->nspace - 1) {
-    diag_error(diag, em->loc,
+    diag_error(diag, em->order_loc,
                "'%s' carries its state from one '%s' tile to the next: %s1 must be the innermost "
                "time loop of its loop-order",
                out, t, t);
@@ -362,7 +369,7 @@ static bool check_recurrence(const EinsumMap *em, Diag *diag) {
 static bool check_readout(const EinsumMap *em, const Readout *ro, Diag *diag) {
   const char *yn = ro->y->out->name, *t = ro->y->vars[ro->time].name, *h = ro->h->out->name;
   if (em->nspace != 2 || em->space[0] != ro->time) {
-    diag_error(diag, em->loc,
+    diag_error(diag, em->order_loc,
                "'%s' reads out the scan '%s': its tiles need '%s' (the scan's time) on the rows "
                "and a channel rank on the columns (spacetime space: [%s0, ...])",
                yn, h, t, t);
@@ -370,7 +377,7 @@ static bool check_readout(const EinsumMap *em, const Readout *ro, Diag *diag) {
   }
   int at = order_position(em, ro->time, RANK_OUTER);
   if (at >= 0 && at != em->norder - em->nspace - 1) {
-    diag_error(diag, em->loc,
+    diag_error(diag, em->order_loc,
                "'%s' reads out the scan '%s', whose state goes from one '%s' tile to the next: "
                "%s1 must be the innermost time loop of its loop-order",
                yn, h, t, t);
@@ -384,11 +391,21 @@ bool pass_tile(Compilation *c) {
     return true;
   Mapping *m = c->mapping;
   bool ok = true;
+  bool *read_out = arena_alloc(c->arena, sizeof *read_out * ((size_t)m->neinsums + 1));
+  for (int g = 0; g < m->ngroups; g++)
+    if (m->groups[g].readout)
+      read_out[m->groups[g].readout->id] = true;
   for (int i = 0; i < m->neinsums; i++) {
     EinsumMap *em = &m->einsums[i];
-    if (!em->given)
+    if (!em->given_tiles)
       tile_einsum(c->arch, em, c->arena);
-    ok &= check_recurrence(em, c->diag);
+    else if (!em->given_buffer)
+      em->double_buffer =
+          accel_slot_words(c->arch, em->einsum, accel_live_tiles(em->einsum, mode_of(em->einsum)),
+                           true) > 0;
+    /* A read-out scan runs in its reader's tiles: its own are not used. */
+    if (!read_out[i])
+      ok &= check_recurrence(em, c->diag);
   }
   for (int g = 0; ok && g < m->ngroups; g++) {
     const FusedGroup *fg = &m->groups[g];
@@ -397,8 +414,11 @@ bool pass_tile(Compilation *c) {
     Readout ro;
     readout_of(fg->readout, fg->members[fg->n - 1], &ro);
     EinsumMap *em = &m->einsums[ro.y->id];
-    if (!em->given)
+    if (!em->given_tiles)
       tile_readout(c->arch, em, &ro, c->arena);
+    else if (!em->given_buffer)
+      em->double_buffer =
+          accel_slot_words(c->arch, ro.y, accel_readout_live_tiles(ro.y, ro.h), true) > 0;
     ok &= check_readout(em, &ro, c->diag);
   }
   return ok;

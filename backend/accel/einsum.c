@@ -503,6 +503,7 @@ bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan
   const Einsum *e = k->einsum;
   g->einsum = e;
   g->scan = scan;
+  g->map_loc = em->loc;
   Ctx x = {e,
            em->shape,
            calloc((size_t)e->nvars + 1, sizeof(int64_t)),

@@ -292,7 +292,7 @@ static bool reduce_chunk(Gen *g, const Ctx *x, int v, uint32_t other, uint32_t *
   if (other == 0)
     other = 1;
   if (c > ACCEL_MAX_EXTENT || (uint64_t)c * other > g->slot_words) {
-    diag_error(g->diag, e->loc,
+    diag_error(g->diag, g->map_loc,
                "the Einsum defining '%s' reduces over '%s' %lld values at a time: beside %u rows "
                "or columns of its tile that is %llu words, more than a tile slot's %u (the "
                "buffer's %u words for tiles in %d slots, buffer.bytes = %llu); partition '%s' "
