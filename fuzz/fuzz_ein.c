@@ -21,6 +21,9 @@
  *     instructions and 65536 embedded values, EIN_FUZZ_LISTING_MAX, to keep
  *     executions fast);
  *   - a negative cpu workspace size, and a module LLVMVerifyModule rejects.
+ * An input may carry a mapping file after a line "%%mapping"; the
+ * accelerator stage then compiles under it (--fusion auto otherwise), and
+ * its messages may also be "fuzz.map:LINE:COL: error: TEXT" inside it.
  * Sanitizer reports abort by themselves (-fno-sanitize-recover).
  *
  * Tensors that are not f32 stop before the backends, as the driver's
@@ -64,6 +67,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char file_name[] = "fuzz.ein";
+/* An input may end with a mapping file after a line "%%mapping": the
+ * accelerator stage reads it as --mapping would, under this name. */
+static const char map_name[] = "fuzz.map";
+static const char map_mark[] = "\n%%mapping\n";
 static const char dump_name[] = "dump.ein";
 
 /* ---- stage timing (EIN_FUZZ_TIMES) ---- */
@@ -239,7 +246,10 @@ static bool has_prefix(const char *p, const char *end, const char *prefix) {
 
 /* Every message line in msg[0..len) against the contract; aborts on the
  * first that breaks it. */
-static void check_messages(const char *stage, const char *msg, size_t len, const Source *src) {
+static Source map_src; /* the input's mapping part, when it has one */
+static bool have_map;
+
+static void check_messages(const char *stage, const char *msg, size_t len, const Source *prog) {
   if (verbose)
     fprintf(stderr, "fuzz_ein: %s refused:\n%.*s", stage, (int)len, msg);
   const char *p = msg, *end = msg + len;
@@ -260,11 +270,17 @@ static void check_messages(const char *stage, const char *msg, size_t len, const
       snprintf(why, sizeof why, "%s: an internal error", stage);
       finding(why, msg, len);
     }
-    if (!has_prefix(q, nl, file_name) || q[strlen(file_name)] != ':') {
-      snprintf(why, sizeof why, "%s: a message that does not start with '%s:'", stage, file_name);
+    const char *name = file_name;
+    const Source *src = prog;
+    if (have_map && has_prefix(q, nl, map_name) && q[strlen(map_name)] == ':') {
+      name = map_name;
+      src = &map_src;
+    }
+    if (!has_prefix(q, nl, name) || q[strlen(name)] != ':') {
+      snprintf(why, sizeof why, "%s: a message that does not start with '%s:'", stage, name);
       finding(why, msg, len);
     }
-    q += strlen(file_name) + 1;
+    q += strlen(name) + 1;
     if (has_prefix(q, nl, " error: too many errors (")) {
       p = nl + 1;
       continue;
@@ -414,6 +430,9 @@ static void accel_stage(Cascade *c, Arena *arena, const Source *src) {
                     .target = TARGET_ACCEL,
                     .arch = &arch,
                     .fusion = FUSION_AUTO,
+                    .mapping_path = have_map ? map_name : NULL,
+                    .mapping_text = have_map ? map_src.text : NULL,
+                    .mapping_len = have_map ? map_src.len : 0,
                     .arena = arena,
                     .diag = &diag};
   bool ok = pipeline_run(&cc, NULL) && accel_compile(cc.loops, cc.mapping, &arch, &ap, &diag);
@@ -490,8 +509,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (timing && execs % 10000 == 0)
     print_times();
   const char *text = (const char *)data;
+  const char *mark = memmem(text, size, map_mark, sizeof map_mark - 1);
+  have_map = mark != NULL;
+  size_t prog_size = size;
+  if (have_map) {
+    const char *m = mark + sizeof map_mark - 1;
+    source_init(&map_src, m, size - (size_t)(m - text));
+    prog_size = (size_t)(mark - text) + 1; /* the program keeps its last newline */
+  }
   Source src;
-  source_init(&src, text, size);
+  source_init(&src, text, prog_size);
   Arena arena;
   arena_init(&arena);
   Mem m;
@@ -499,7 +526,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   diag_init(&diag, mem_open(&m));
 
   begin();
-  Cascade *c = frontend_compile_text(file_name, text, size, NULL, 0, &arena, &diag);
+  Cascade *c = frontend_compile_text(file_name, text, prog_size, NULL, 0, &arena, &diag);
   end(ST_FRONTEND);
   mem_flush(&m);
   if (!c) {
@@ -544,6 +571,9 @@ done:
   mem_close(&m);
   arena_free(&arena);
   free(src.line_start);
+  if (have_map)
+    free(map_src.line_start);
+  have_map = false;
   if (slow_s >= 0 && input_max_s > slow_s) {
     char why[100];
     snprintf(why, sizeof why, "%.2f s in %s", input_max_s, stage_names[input_slow_stage]);

@@ -19,6 +19,10 @@ typedef struct Compilation {
   const Arch *arch;         /* the accelerator's; unused for the cpu */
   Fusion fusion;            /* --fusion */
   const char *mapping_path; /* --mapping FILE, or NULL */
+  /* A mapping file's text to read instead (tests, fuzzing), named by
+   * mapping_path; NULL to read the file. */
+  const char *mapping_text;
+  size_t mapping_len;
   Arena *arena;
   Diag *diag;
 } Compilation;
