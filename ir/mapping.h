@@ -72,6 +72,10 @@ typedef struct FusedGroup {
    * accelerator computes it inside that reader's tiles, its state on chip,
    * its values never stored; the CPU computes it as it is. */
   const Einsum *readout;
+  /* Set with readout: an Einsum F[c...] = h[T-1, c...] outside the group
+   * that takes the scan's final state, which the accelerator stores from
+   * the states on chip instead of computing F. */
+  const Einsum *final_state;
 } FusedGroup;
 
 typedef struct Mapping {

@@ -447,6 +447,29 @@ static bool read_root(Reader *r) {
   return true;
 }
 
+/* libyaml may place an error at the end of the stream, one line past the
+ * last (after an implicit final line break): say the end of the last line. */
+static SrcLoc end_clamped(const char *name, const char *text, size_t len, yaml_mark_t mark) {
+  SrcLoc at = {name, (int)mark.line + 1, (int)mark.column + 1};
+  int lines = 0;
+  size_t last = 0; /* where the last line starts */
+  for (size_t i = 0; i < len; i++)
+    if (text[i] == '\n' && i + 1 < len) {
+      lines++;
+      last = i + 1;
+    }
+  if (len > 0)
+    lines++;
+  if (lines > 0 && at.line > lines) {
+    size_t n = len - last;
+    if (n > 0 && text[len - 1] == '\n')
+      n--;
+    at.line = lines;
+    at.col = (int)n + 1;
+  }
+  return at;
+}
+
 Mapping *mapping_parse(const char *name, const char *text, size_t len, const Cascade *c,
                        Arena *arena, Diag *diag) {
   Reader r = {.file = name, .c = c, .arena = arena, .diag = diag};
@@ -458,10 +481,7 @@ Mapping *mapping_parse(const char *name, const char *text, size_t len, const Cas
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
   if (!yaml_parser_load(&parser, &r.doc)) {
     const char *problem = parser.problem ? parser.problem : "malformed YAML";
-    diag_error(
-        diag,
-        (SrcLoc){name, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1},
-        "%s", problem);
+    diag_error(diag, end_clamped(name, text, len, parser.problem_mark), "%s", problem);
     yaml_parser_delete(&parser);
     return NULL;
   }

@@ -90,6 +90,20 @@ static bool read_in_range(const Einsum *reader, const Expr *read, const Tensor *
 
 /* ---- legality --------------------------------------------------------------- */
 
+/* A left-hand variable of the reader that the read's indices do not use
+ * (the producer's value would be computed once per value of it), or -1. */
+static int missing_var(const Einsum *reader, const Expr *read) {
+  for (int d = 0; d < reader->out->rank; d++) {
+    int v = reader->lhs[d];
+    bool used = false;
+    for (int k = 0; k < read->tensor->rank && !used; k++)
+      used = index_uses(read->index[k], v);
+    if (!used)
+      return v;
+  }
+  return -1;
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
@@ -171,6 +185,13 @@ static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
                     "'%s' reads '%s' inside a reduction over '%s': fusing would recompute it for "
                     "every value of the reduction",
                     r->in->out->name, name, r->in->vars[r->reduce->rvars[0]].name);
+    int missing = missing_var(r->in, r->at);
+    if (missing >= 0)
+      return refuse(f, p,
+                    "'%s' reads '%s' at indices without its rank '%s': fusing would compute '%s' "
+                    "again for every value of '%s'",
+                    r->in->out->name, name, r->in->vars[missing].name, name,
+                    r->in->vars[missing].name);
     int d;
     if (!read_in_range(r->in, r->at, p->out, f->c->arena, &d))
       return refuse(f, p,
@@ -185,6 +206,35 @@ static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
                     name, r->in->out->name);
   }
   return true;
+}
+
+/* Whether read r is `F[c...] = h[T - 1, c...]`: an Einsum that is nothing
+ * but the scan's last step, every other rank of h at F's own variables in
+ * order (Mamba's returned SSM state). */
+static bool is_final_state(const Einsum *h, const Read *r) {
+  const Einsum *F = r->in;
+  if (F->rhs != r->at || F->rec || r->reduce || F->out->rank != h->out->rank - 1)
+    return false;
+  int k = 0;
+  for (int d = 0; d < h->out->rank; d++) {
+    const Index *ix = r->at->index[d];
+    if (d == h->rec->pos) {
+      if (ix->kind != IX_CONST || ix->value != h->out->dims[d] - 1)
+        return false;
+    } else if (ix->kind != IX_VAR || ix->var != F->lhs[k++]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The Einsum that takes scan h's final state (is_final_state), or NULL. */
+const Einsum *fuse_final_state(const Cascade *c, const Einsum *h) {
+  Reads all = reads_of(c, h->out);
+  for (int i = 0; i < all.n && i < 8; i++)
+    if (is_final_state(h, &all.r[i]))
+      return all.r[i].in;
+  return NULL;
 }
 
 /* Whether the scan h (member `at` of g) can be read out by the group's
@@ -215,10 +265,23 @@ static bool can_read_out(Fuse *f, const Einsum *h, const Einsum *y) {
   if (y->rec)
     return refuse(f, h, "'%s' is a recurrence itself: a scan is fused only into a plain reader",
                   yn);
-  Reads rs = reads_of(f->c->cascade, h->out);
-  if (rs.n != 1)
-    return refuse(f, h, "the scan '%s' is read %d times: it is fused only into its one reader",
-                  name, rs.n);
+  Reads all = reads_of(f->c->cascade, h->out);
+  /* Besides y, one reader may take the final state: its state is on chip
+   * at the end, and the backend stores it there. */
+  Reads rs = {0};
+  int finals = 0;
+  for (int i = 0; i < all.n && i < 8; i++) {
+    if (all.r[i].in != y && is_final_state(h, &all.r[i]) && finals == 0) {
+      finals++;
+      continue;
+    }
+    rs.r[rs.n++] = all.r[i];
+  }
+  if (all.n > 8 || rs.n != 1)
+    return refuse(f, h,
+                  "the scan '%s' is read %d times: it is fused only into its one reader (and one "
+                  "Einsum that takes its final state)",
+                  name, all.n);
   if (rs.r[0].in != y)
     return refuse(f, h,
                   "the scan '%s' is read by '%s', not by the group's last Einsum '%s': a scan is "
@@ -245,6 +308,18 @@ static bool can_read_out(Fuse *f, const Einsum *h, const Einsum *y) {
   bool kept = false;
   for (int d = 0; d < y->out->rank; d++)
     kept |= y->lhs[d] == time_var;
+  int summed = 0;
+  for (int d = 0; d < h->out->rank; d++) {
+    bool on_lhs = false;
+    for (int k = 0; k < y->out->rank; k++)
+      on_lhs |= y->lhs[k] == r->at->index[d]->var;
+    summed += !on_lhs;
+  }
+  if (finals && summed != 1)
+    return refuse(f, h,
+                  "'%s' takes the final state of the scan '%s', which '%s' sums over %d ranks: "
+                  "storing the state is implemented for one summed rank only",
+                  fuse_final_state(f->c->cascade, h)->out->name, name, yn, summed);
   if (!kept)
     return refuse(f, h,
                   "'%s' sums the scan '%s' over its time rank: the scan's steps would all be "
@@ -339,6 +414,53 @@ static void remove_inlined(Compilation *c, const bool *gone) {
 
 /* ---- the pass ---------------------------------------------------------------- */
 
+/* Whether reading out scan h in y's tiles leaves room for tiles wide
+ * enough to keep the scan unit busy: scan.latency interleaved groups of its
+ * lanes per state row. Without that (Mamba-2's 128 states per channel on
+ * the default buffer) the tiles are so narrow that the scan waits on its
+ * own latency and the read-out is slower than the unfused mapping (a cost
+ * model will decide this: the mapping-search issue). */
+static bool read_out_pays(const Compilation *c, const Einsum *h, const Einsum *y) {
+  if (!c->arch)
+    return true;
+  const Expr *r = NULL;
+  Reads rs = reads_of(c->cascade, h->out);
+  for (int i = 0; i < rs.n && i < 8; i++)
+    if (rs.r[i].in == y)
+      r = rs.r[i].at;
+  if (!r)
+    return false;
+  int64_t states = 1;
+  for (int d = 0; d < h->out->rank; d++) {
+    bool kept = false;
+    for (int k = 0; k < y->out->rank; k++)
+      kept |= y->lhs[k] == r->index[d]->var;
+    if (!kept)
+      states *= y->vars[r->index[d]->var].extent;
+  }
+  uint64_t wide = (uint64_t)c->arch->scan_lanes * c->arch->scan_latency;
+  uint32_t slot = accel_slot_words(c->arch, y, accel_readout_live_tiles(y, h), false);
+  return (uint64_t)states * wide <= slot;
+}
+
+/* The reader of scan h that is not its final-state Einsum, when there is
+ * exactly one such. */
+static const Einsum *main_reader(const Cascade *c, const Einsum *h) {
+  Reads all = reads_of(c, h->out);
+  const Einsum *r = NULL;
+  bool final = false;
+  for (int i = 0; i < all.n && i < 8; i++) {
+    if (!final && is_final_state(h, &all.r[i])) {
+      final = true;
+      continue;
+    }
+    if (r)
+      return NULL;
+    r = all.r[i].in;
+  }
+  return all.n > 8 ? NULL : r;
+}
+
 /* Under auto, the groups: every inlinable producer with its only reader. */
 static void form_groups(Compilation *c) {
   Cascade *k = c->cascade;
@@ -356,13 +478,14 @@ static void form_groups(Compilation *c) {
     bool mine = !m->einsums[i].given_tiles;
     bool inline_it = mine && !e->rec && can_inline(&f, e, NULL, 0);
     bool read_out = false;
+    const Einsum *reader_e = NULL;
     if (mine && e->rec) {
-      Reads rs = reads_of(k, e->out);
-      read_out = rs.n == 1 && can_read_out(&f, e, rs.r[0].in);
+      reader_e = main_reader(k, e);
+      read_out = reader_e && can_read_out(&f, e, reader_e) && read_out_pays(c, e, reader_e);
     }
     if (inline_it || read_out) {
       Reads rs = reads_of(k, e->out);
-      int reader = rs.r[0].in->id;
+      int reader = read_out ? reader_e->id : rs.r[0].in->id;
       const FusedGroup *rg = &groups[group_of[reader]];
       /* One scan per group, read by its last member. */
       bool fits = inline_it || (rg->members[rg->n - 1]->id == reader && !rg->readout);
@@ -376,7 +499,7 @@ static void form_groups(Compilation *c) {
       group_of[i] = ng;
       groups[ng] =
           (FusedGroup){arena_alloc(c->arena, sizeof(const Einsum *) * ((size_t)k->neinsums + 1)), 0,
-                       e->loc, NULL};
+                       e->loc, NULL, NULL};
       ng++;
     }
     FusedGroup *g = &groups[group_of[i]];
@@ -401,6 +524,7 @@ bool pass_fuse(Compilation *c) {
     FusedGroup *g = &m->groups[gi];
     Fuse f = {c, g};
     g->readout = NULL;
+    g->final_state = NULL;
     for (int i = 0; i + 1 < g->n; i++) {
       const Einsum *p = g->members[i];
       if (p->rec) {
@@ -410,6 +534,7 @@ bool pass_fuse(Compilation *c) {
         if (!can_read_out(&f, p, g->members[g->n - 1]))
           return false;
         g->readout = p;
+        g->final_state = fuse_final_state(k, p);
         continue;
       }
       if (!can_inline(&f, p, g, i))

@@ -45,8 +45,11 @@ const Pass *find_pass(const char *name);
 bool pipeline_run(Compilation *c, const Pass *last);
 
 /* The passes, one file each. */
-bool pass_map(Compilation *c);      /* map.c: the mapping file, or the trivial mapping */
-bool pass_fuse(Compilation *c);     /* fuse.c: fused groups, by inlining producers */
+bool pass_map(Compilation *c); /* map.c: the mapping file, or the trivial mapping */
+bool pass_fuse(Compilation *c);
+/* The Einsum F[c...] = h[T-1, c...] that takes scan h's final state, or NULL. */
+const Einsum *fuse_final_state(const Cascade *c,
+                               const Einsum *h); /* fuse.c: fused groups, by inlining producers */
 bool pass_tile(Compilation *c);     /* tile.c: tiles, loop order and buffers for the target */
 bool pass_epilogue(Compilation *c); /* epilogue.c: contractions under elementwise work */
 bool pass_lower(Compilation *c);    /* lower.c: the Loop IR under the mapping */

@@ -248,7 +248,7 @@ static const BadMapping bad_mappings[] = {
      "A*h[t-1] + B: only a scan can be fused with its reader\n"},
     {"group_scan_two_readers", "@scan2", NULL, "fused_groups:\n  - [h, y]\n  - [w]\n",
      "2:5: error: fused_groups: the scan 'h' is read 2 times: it is fused only into its one "
-     "reader\n"},
+     "reader (and one Einsum that takes its final state)\n"},
     /* The scan read out in y's tiles: its time tiles innermost (loop-order
      * first in the file, see scan_l1_not_innermost). */
     {"readout_l1_not_innermost", "examples/mamba_scan.ein", NULL,
@@ -282,6 +282,14 @@ static const BadMapping bad_mappings[] = {
     {"unknown_rank", "examples/matmul.ein", NULL, "mapping:\n  loop-order:\n    C: [m, q]\n",
      "3:12: error: loop-order: C: 'q' is not a rank of 'C' (its left-hand ranks are m, n, and "
      "NAME1, NAME0 for a partitioned one)\n"},
+    /* libyaml puts an error at the end of a file without a last newline one
+     * line past it (found by the fuzzer): the end of the last line. */
+    {"end_of_stream", "examples/matmul.ein", NULL, "mapping:\n  loop-order:\n    C: [m, n]\nlet M",
+     "4:6: error: could not find expected ':'\n"},
+    {"group_recompute", "examples/mamba2_ssd.ein", NULL,
+     "fused_groups:\n  - [dt]\n  - [decay, s]\n  - [y]\n",
+     "3:5: error: fused_groups: 's' reads 'decay' at indices without its rank 'p': fusing would "
+     "compute 'decay' again for every value of 'p'\n"},
     {"top_key_twice", "examples/matmul.ein", NULL, "fused_groups: [[C]]\nfused_groups: [[C]]\n",
      "2:1: error: 'fused_groups' appears twice\n"},
     {"scan_reader_not_last", "examples/mamba1_layer.ein", NULL,
@@ -419,6 +427,26 @@ START_TEST(test_partial_mapping) {
   free(file);
   remove_dir(dir);
   free(dir);
+}
+END_TEST
+
+/* The groups --fusion auto forms: Mamba-1's prefill reads its scan out in
+ * y's tiles although ssm_state = h[L - 1] reads it too (the final state is
+ * stored from chip); Mamba-2's dt and decay are not inlined into the scan,
+ * which would compute them again for every (p, n), nor is its scan read
+ * out (128 states per channel leave tiles too narrow for the scan unit). */
+START_TEST(test_auto_groups) {
+  Run r = run_einc(test_srcdir(), ARGS("dump", "examples/mamba1/prefill.ein", "--target", "accel",
+                                       "--format", "mapping"));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  ck_assert_msg(strstr(r.out, "  - [dA, dBu, h, y]\n") != NULL, "%s", r.out);
+  run_free(&r);
+  r = run_einc(test_srcdir(), ARGS("dump", "examples/mamba2_ssd.ein", "--target", "accel",
+                                   "--format", "mapping", "-D", "N=128", "-D", "P=64"));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  ck_assert_msg(strstr(r.out, "fused_groups:\n  - [dt]\n  - [decay]\n  - [s]\n  - [y]\n") != NULL,
+                "%s", r.out);
+  run_free(&r);
 }
 END_TEST
 
@@ -825,6 +853,7 @@ int main(void) {
   tcase_add_test(tc, test_missing_mapping);
   tcase_add_test(tc, test_chunk_too_large);
   tcase_add_test(tc, test_partial_mapping);
+  tcase_add_test(tc, test_auto_groups);
   suite_add_tcase(s, tc);
   tc = tcase_create("hand-written");
   tcase_set_timeout(tc, 120);

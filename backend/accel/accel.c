@@ -183,18 +183,28 @@ bool accel_compile(const LoopProgram *p, const Mapping *m, const Arch *arch, Acc
   for (uint32_t i = 0; i < g.npool; i++)
     hazard_clear(&g.pool[i].hz);
   const Einsum **scan_of = calloc((size_t)p->nkernels + 1, sizeof *scan_of);
+  const Einsum **final_of = calloc((size_t)p->nkernels + 1, sizeof *final_of);
+  bool *stored_by_readout = calloc((size_t)p->nkernels + 1, sizeof *stored_by_readout);
   for (int i = 0; i < m->ngroups; i++) {
     const FusedGroup *fg = &m->groups[i];
     if (fg->readout) {
-      scan_of[fg->members[fg->n - 1]->id] = fg->readout;
+      int y = fg->members[fg->n - 1]->id;
+      scan_of[y] = fg->readout;
+      final_of[y] = fg->final_state;
       g.on_chip[fg->readout->out->id] = true;
+      if (fg->final_state)
+        stored_by_readout[fg->final_state->id] = true;
     }
   }
   bool ok = place_tensors(&g);
   for (int i = 0; ok && i < p->nkernels; i++)
-    if (!g.on_chip[p->kernels[i]->einsum->out->id])
+    if (!g.on_chip[p->kernels[i]->einsum->out->id] && !stored_by_readout[i]) {
+      g.final_state = final_of[i];
       ok = gen_einsum(&g, p->kernels[i], &m->einsums[i], scan_of[i]);
+    }
   free(scan_of);
+  free(final_of);
+  free(stored_by_readout);
   free(g.on_chip);
   if (ok && !g.failed)
     fill_iota(&g);

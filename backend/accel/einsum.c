@@ -499,6 +499,43 @@ bool gen_scan_read(Gen *g, const Ctx *x, const Expr *read, Region *out) {
   return ok && !g->failed;
 }
 
+/* Stores the read-out scan's states after its last time step to the
+ * final-state Einsum F[c...] = h[T-1, c...]: the state rows are the one rank
+ * the reader sums over, the columns the reader's column tile, the other
+ * ranks the reader's fixed values. */
+static bool store_final_state(Gen *g, const Ctx *x) {
+  const Einsum *h = g->scan, *F = g->final_state, *y = x->e;
+  const Expr *read = find_read(y->rhs, h->out);
+  Ctx xf = {F,
+            NULL,
+            calloc((size_t)F->nvars + 1, sizeof(int64_t)),
+            calloc((size_t)F->nvars + 1, 1),
+            {-1, 0, 1},
+            {-1, 0, 1}};
+  bool ok = true;
+  for (int d = 0, k = 0; d < h->out->rank; d++) {
+    if (d == h->rec->pos)
+      continue;
+    int fv = F->lhs[k++], yv = read->index[d]->var;
+    if (yv == x->col.var)
+      xf.col = (Axis){fv, x->col.lo, x->col.n};
+    else if (!is_lhs_var(y, yv))
+      xf.row = (Axis){fv, 0, y->vars[yv].extent};
+    else if (x->fixed[yv]) {
+      xf.fixed[fv] = true;
+      xf.val[fv] = x->val[yv];
+    } else
+      ok = false;
+  }
+  if (ok)
+    store_tile(g, &xf, F->out, F->lhs, &g->scan_states);
+  else
+    gen_internal(g, "a final state over ranks its reader's tiles do not follow");
+  free(xf.val);
+  free(xf.fixed);
+  return ok;
+}
+
 bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan) {
   const Einsum *e = k->einsum;
   g->einsum = e;
@@ -563,6 +600,8 @@ bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan
       if (scan)
         memo_clear(g);
       if (scan && g->have_states && x.row.lo + x.row.n >= e->vars[x.row.var].extent) {
+        if (ok && g->final_state)
+          ok = store_final_state(g, &x);
         region_free(g, &g->scan_states);
         g->have_states = false;
       }

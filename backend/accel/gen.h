@@ -93,8 +93,9 @@ typedef struct Gen {
    * value of the ranks the reader sums it over, live while the reader's
    * time tiles go by. */
   const Einsum *scan;
-  SrcLoc map_loc; /* the Einsum's mapping, for messages about it */
-  bool *on_chip;  /* per tensor: never stored, so not placed in DRAM */
+  const Einsum *final_state; /* F[c...] = scan[T-1, c...], stored from the states */
+  SrcLoc map_loc;            /* the Einsum's mapping, for messages about it */
+  bool *on_chip;             /* per tensor: never stored, so not placed in DRAM */
   Region scan_states;
   bool have_states;
   /* Loads of the read-out scan's step that do not change with the summed

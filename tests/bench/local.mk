@@ -21,13 +21,28 @@ bench-cpu: tests/bench/bench_cpu$(EXEEXT)
 bench: bench-cpu
 .PHONY: bench bench-cpu
 
-# The accelerator table: every example at a realistic size, --fusion none.
+# The accelerator table: every example at a realistic size, --fusion none and
+# auto, with the work bound (issues 13 and 15).
 EXTRA_DIST += tests/bench/accel_table.sh tests/bench/accel_sizes.txt
 bench-accel: einc$(EXEEXT) einsim$(EXEEXT) einasm$(EXEEXT)
 	@$(SHELL) $(srcdir)/tests/bench/accel_table.sh $(abs_top_srcdir) $(abs_top_builddir)
 
 bench: bench-accel
 .PHONY: bench-accel
+
+# The Mamba-1 layer on the CPU against NumPy (issue 13): examples/mamba1_layer.ein
+# and examples/mamba1/prefill.ein at the mamba-130m shape, L=2048, einc run
+# --target cpu under --fusion none and auto beside the same layer in NumPy with
+# one OpenBLAS thread, medians of 3 runs, on the same inputs.
+EXTRA_DIST += tests/bench/mamba1_numpy.py
+bench-mamba-cpu: einc$(EXEEXT)
+	@echo "command: make bench-mamba-cpu  (OPENBLAS_NUM_THREADS=1 /usr/bin/python3" \
+	  "tests/bench/mamba1_numpy.py --einc $(abs_top_builddir)/einc$(EXEEXT) --src $(abs_top_srcdir))"
+	@OPENBLAS_NUM_THREADS=1 /usr/bin/python3 $(srcdir)/tests/bench/mamba1_numpy.py \
+	  --einc $(abs_top_builddir)/einc$(EXEEXT) --src $(abs_top_srcdir)
+
+bench: bench-mamba-cpu
+.PHONY: bench-mamba-cpu
 
 # The frontend's time per 10 000 statements (issue 12): generated chains of
 # Einsums and lets through `einc dump`, median of 5 runs.
