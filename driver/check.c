@@ -94,12 +94,16 @@ static bool report_output(const Options *o, const Tensor *t, const float *cpu, c
   return r.ok;
 }
 
-static int report(const Options *o, const Cascade *c, float **cpu, float **acc) {
+/* Each output of the accelerator's cascade c against the reference's
+ * tensor of the same name in ref. */
+static int report(const Options *o, const Cascade *c, float **acc, const Cascade *ref,
+                  float **cpu) {
   int n = 0, bad = 0;
   for (int i = 0; i < c->ntensors; i++)
     if (c->tensors[i]->role == ROLE_OUTPUT) {
       n++;
-      bad += !report_output(o, c->tensors[i], cpu[i], acc[i]);
+      const Tensor *r = cascade_find_tensor(ref, c->tensors[i]->name);
+      bad += !report_output(o, c->tensors[i], cpu[r->id], acc[i]);
     }
   if (bad == 0)
     printf("check: all %d output%s within tolerance\n", n, n == 1 ? "" : "s");
@@ -110,23 +114,29 @@ static int report(const Options *o, const Cascade *c, float **cpu, float **acc) 
 }
 
 /* The CPU's inputs and params are the accelerator's, embedded params
- * included (accel_execute copied those back). */
-static void copy_inputs(const Cascade *c, float **from, float **to) {
+ * included (accel_execute copied those back), matched by name: the two
+ * cascades number their tensors differently once fusion removes some. */
+static void copy_inputs(const Cascade *c, float **from, const Cascade *ref, float **to) {
   for (int i = 0; i < c->ntensors; i++) {
     const Tensor *t = c->tensors[i];
     if (t->role == ROLE_INPUT || t->role == ROLE_PARAM)
-      memcpy(to[i], from[i], (size_t)tensor_elements(t) * sizeof(float));
+      memcpy(to[cascade_find_tensor(ref, t->name)->id], from[i],
+             (size_t)tensor_elements(t) * sizeof(float));
   }
 }
 
-/* The reference: the CPU under the trivial mapping, whatever --fusion and
- * --mapping ask of the accelerator, so that it does not move with the
- * mapping under test. */
+/* The reference: the model read again and compiled for the CPU under the
+ * trivial mapping, whatever --fusion and --mapping ask of the accelerator,
+ * so that it moves neither with the mapping under test nor with what the
+ * accelerator's fuse pass did to its own cascade. */
 static const LoopProgram *cpu_reference(const Options *o, Compilation *accel) {
   Options plain = *o;
   plain.fusion = FUSION_NONE;
   plain.mapping_path = NULL;
-  Compilation cc = compilation_for(&plain, accel->cascade, TARGET_CPU, accel->arena, accel->diag);
+  Cascade *ref = frontend_compile_file(o->model, o->defs, o->ndefs, accel->arena, accel->diag);
+  if (!ref || !check_target(ref, "cpu"))
+    return NULL;
+  Compilation cc = compilation_for(&plain, ref, TARGET_CPU, accel->arena, accel->diag);
   return pipeline_run(&cc, NULL) ? cc.loops : NULL;
 }
 
@@ -139,18 +149,19 @@ static int check_cascade(const Options *o, Compilation *cc) {
   AccelProgram ap;
   if (!p || !accel_build(o, cc, &ap))
     return EXIT_REJECTED;
+  const Cascade *ref = p->cascade;
   float **acc = alloc_tensors(c, false), **cpu = NULL;
   SimStats st;
   CpuTimes times;
   double run_s;
   int status = EXIT_REJECTED;
   if (acc && fill_inputs(o, c, acc) && accel_execute(o, c, &ap.bin, acc, &st) &&
-      report_stats(o, &st) && (cpu = alloc_tensors(c, true)) != NULL) {
-    copy_inputs(c, acc, cpu);
+      report_stats(o, &st) && (cpu = alloc_tensors(ref, true)) != NULL) {
+    copy_inputs(c, acc, ref, cpu);
     if (cpu_execute(p, entry_name(o, arena), cpu, &times, &run_s))
-      status = report(o, c, cpu, acc);
+      status = report(o, c, acc, ref, cpu);
   }
-  free_tensors(c, cpu);
+  free_tensors(ref, cpu);
   free_tensors(c, acc);
   accel_free(&ap);
   return status;

@@ -27,6 +27,18 @@ bool check_inputs(const Options *o, const Cascade *c) {
   return true;
 }
 
+bool check_outputs_writable(const Cascade *c) {
+  for (int i = 0; i < c->ntensors; i++) {
+    const Tensor *t = c->tensors[i];
+    if (t->role == ROLE_OUTPUT && t->rank > NPY_MAX_RANK) {
+      fprintf(stderr, "einc: output '%s' has rank %d; its .npy file can hold at most %d\n", t->name,
+              t->rank, NPY_MAX_RANK);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool check_target(const Cascade *c, const char *target) {
   for (int i = 0; i < c->ntensors; i++)
     if (c->tensors[i]->dtype != DTYPE_F32) {

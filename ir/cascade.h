@@ -173,6 +173,10 @@ bool index_uses(const Index *ix, int var);
 bool expr_uses(const Expr *x, int var);
 /* Whether some node of x (NULL: none) satisfies pred; predicates for it. */
 bool expr_any(const Expr *x, bool (*pred)(const Expr *));
+/* The first read of tensor t in x (NULL: none), depth first. */
+const Expr *expr_find_read(const Expr *x, const Tensor *t);
+/* Whether variable v is one of e's left-hand variables. */
+bool einsum_is_lhs_var(const Einsum *e, int v);
 bool expr_is_reduce(const Expr *x);
 bool expr_is_index_value(const Expr *x);
 /* sum(k: READ * READ): a contraction of two tensors over one rank. */

@@ -152,3 +152,23 @@ bool expr_is_product_sum(const Expr *x) {
          x->arg[0]->kind == EX_BINARY && x->arg[0]->op == OP_MUL &&
          x->arg[0]->arg[0]->kind == EX_READ && x->arg[0]->arg[1]->kind == EX_READ;
 }
+
+const Expr *expr_find_read(const Expr *x, const Tensor *t) {
+  if (!x)
+    return NULL;
+  if (x->kind == EX_READ && x->tensor == t)
+    return x;
+  for (int i = 0; i < x->nargs; i++) {
+    const Expr *r = expr_find_read(x->arg[i], t);
+    if (r)
+      return r;
+  }
+  return NULL;
+}
+
+bool einsum_is_lhs_var(const Einsum *e, int v) {
+  for (int d = 0; d < e->out->rank; d++)
+    if (e->lhs[d] == v)
+      return true;
+  return false;
+}

@@ -167,13 +167,6 @@ static bool read_partitioning(Reader *r, EinsumMap *em, const yaml_node_t *n) {
   return true;
 }
 
-static bool is_lhs(const Einsum *e, int v) {
-  for (int d = 0; d < e->out->rank; d++)
-    if (e->lhs[d] == v)
-      return true;
-  return false;
-}
-
 /* The ranks of loop-order and spacetime agree with the partitioning: a
  * partitioned left-hand rank is a space rank and appears as var1 and var0,
  * any other appears whole; every one exactly once. */
@@ -181,7 +174,7 @@ static bool check_order(Reader *r, const EinsumMap *em, const yaml_node_t *at) {
   const Einsum *e = em->einsum;
   const char *out = e->out->name;
   for (int v = 0; v < e->nvars; v++) {
-    if (!is_lhs(e, v))
+    if (!einsum_is_lhs_var(e, v))
       continue;
     const char *name = e->vars[v].name;
     if (em->shape[v] && !mapping_is_space(em, v))

@@ -29,6 +29,7 @@ typedef struct Read {
   const Einsum *in;   /* the Einsum that reads */
   const Expr *at;     /* the read */
   const Expr *reduce; /* the innermost reduction around it, or NULL */
+  int depth;          /* how many reductions are around it */
 } Read;
 
 typedef struct Reads {
@@ -37,16 +38,17 @@ typedef struct Reads {
 } Reads;
 
 static void find_reads(const Einsum *e, const Expr *x, const Tensor *t, const Expr *reduce,
-                       Reads *out) {
+                       int depth, Reads *out) {
   if (!x)
     return;
   if (x->kind == EX_READ && x->tensor == t) {
     if (out->n < 8)
-      out->r[out->n] = (Read){e, x, reduce};
+      out->r[out->n] = (Read){e, x, reduce, depth};
     out->n++;
   }
+  bool r = x->kind == EX_REDUCE;
   for (int i = 0; i < x->nargs; i++)
-    find_reads(e, x->arg[i], t, x->kind == EX_REDUCE ? x : reduce, out);
+    find_reads(e, x->arg[i], t, r ? x : reduce, depth + r, out);
 }
 
 static Reads reads_of(const Cascade *c, const Tensor *t) {
@@ -55,9 +57,9 @@ static Reads reads_of(const Cascade *c, const Tensor *t) {
     const Einsum *e = c->einsums[i];
     if (e->out == t)
       continue; /* a recurrence's reads of its earlier steps */
-    find_reads(e, e->rhs, t, NULL, &r);
+    find_reads(e, e->rhs, t, NULL, 0, &r);
     if (e->rec)
-      find_reads(e, e->rec->init, t, NULL, &r);
+      find_reads(e, e->rec->init, t, NULL, 0, &r);
   }
   return r;
 }
@@ -185,6 +187,12 @@ static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
                     "'%s' reads '%s' inside a reduction over '%s': fusing would recompute it for "
                     "every value of the reduction",
                     r->in->out->name, name, r->in->vars[r->reduce->rvars[0]].name);
+    if (r->in->out->dtype != p->out->dtype)
+      return refuse(f, p,
+                    "'%s' is %s and its reader '%s' is %s: fusing it would compute it in the "
+                    "reader's type",
+                    name, dtype_name(p->out->dtype), r->in->out->name,
+                    dtype_name(r->in->out->dtype));
     int missing = missing_var(r->in, r->at);
     if (missing >= 0)
       return refuse(f, p,
@@ -291,6 +299,25 @@ static bool can_read_out(Fuse *f, const Einsum *h, const Einsum *y) {
   if (r->reduce && r->reduce->reduce != RED_SUM)
     return refuse(f, h, "'%s' reads the scan '%s' inside a %s: only a sum is fused with a scan", yn,
                   name, reduce_name(r->reduce->reduce));
+  /* The reader's tiles step the scan once per value of the sum's ranks: a
+   * reduction around the sum, or a summed rank the scan does not have,
+   * would evaluate the read (and advance the scan) more than once. */
+  if (r->depth > 1)
+    return refuse(f, h,
+                  "'%s' reads the scan '%s' inside %d nested reductions: only one sum around "
+                  "the read is fused with a scan",
+                  yn, name, r->depth);
+  for (int i = 0; r->reduce && i < r->reduce->nrvars; i++) {
+    int v = r->reduce->rvars[i];
+    bool used = false;
+    for (int d = 0; d < h->out->rank; d++)
+      used |= index_uses(r->at->index[d], v);
+    if (!used)
+      return refuse(f, h,
+                    "'%s' sums the scan '%s' over '%s', which is not one of the scan's ranks: the "
+                    "scan would be stepped once per value of it",
+                    yn, name, y->vars[v].name);
+  }
   int time_var = -1;
   for (int d = 0; d < h->out->rank; d++) {
     const Index *ix = r->at->index[d];

@@ -362,13 +362,6 @@ static void find_reductions(const Expr *x, const Expr **found, int *n) {
     find_reductions(x->arg[i], found, n);
 }
 
-static bool is_lhs_var(const Einsum *e, int var) {
-  for (int i = 0; i < e->out->rank; i++)
-    if (e->lhs[i] == var)
-      return true;
-  return false;
-}
-
 static bool is_reduced_by(const Expr *r, int var) {
   for (int i = 0; i < r->nrvars; i++)
     if (r->rvars[i] == var)
@@ -395,7 +388,7 @@ static const Expr *epilogue_reduction(const Einsum *e) {
   if (n != 1)
     return NULL;
   for (int v = 0; v < e->nvars; v++)
-    if (!is_reduced_by(r, v) && !is_lhs_var(e, v) && expr_uses_var(r->arg[0], v))
+    if (!is_reduced_by(r, v) && !einsum_is_lhs_var(e, v) && expr_uses_var(r->arg[0], v))
       return NULL;
   return r;
 }

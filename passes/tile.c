@@ -232,28 +232,8 @@ typedef struct Readout {
   int64_t states; /* scans in flight: the values of the ranks y sums h over */
 } Readout;
 
-static bool is_lhs_var(const Einsum *e, int v) {
-  for (int d = 0; d < e->out->rank; d++)
-    if (e->lhs[d] == v)
-      return true;
-  return false;
-}
-
-static const Expr *find_read(const Expr *x, const Tensor *t) {
-  if (!x)
-    return NULL;
-  if (x->kind == EX_READ && x->tensor == t)
-    return x;
-  for (int i = 0; i < x->nargs; i++) {
-    const Expr *r = find_read(x->arg[i], t);
-    if (r)
-      return r;
-  }
-  return NULL;
-}
-
 static void readout_of(const Einsum *h, const Einsum *y, Readout *ro) {
-  const Expr *r = find_read(y->rhs, h->out);
+  const Expr *r = expr_find_read(y->rhs, h->out);
   ro->h = h;
   ro->y = y;
   ro->states = 1;
@@ -263,7 +243,7 @@ static void readout_of(const Einsum *h, const Einsum *y, Readout *ro) {
     ro->var_of[d] = v;
     if (d == h->rec->pos)
       ro->time = v;
-    else if (!is_lhs_var(y, v))
+    else if (!einsum_is_lhs_var(y, v))
       ro->states *= y->vars[v].extent;
   }
 }
@@ -277,7 +257,7 @@ static void tile_readout(const Arch *arch, EinsumMap *em, const Readout *ro, Are
   const Einsum *y = ro->y;
   int col = -1;
   for (int d = 0; d < ro->h->out->rank; d++)
-    if (d != ro->h->rec->pos && is_lhs_var(y, ro->var_of[d]))
+    if (d != ro->h->rec->pos && einsum_is_lhs_var(y, ro->var_of[d]))
       col = ro->var_of[d];
   int live = accel_readout_live_tiles(y, ro->h);
   if (!em->given_buffer)

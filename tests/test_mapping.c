@@ -450,6 +450,63 @@ START_TEST(test_auto_groups) {
 }
 END_TEST
 
+/* The review of the fusion work (each failed before its fix): a scan read
+ * out under a reduction around the sum, or summed over a rank it lacks,
+ * was stepped once per evaluation (wrong numbers from the second time tile
+ * on); a scan h[t-1] + B read its missing A as one word of the constant
+ * pool (wrong in every channel past the first); check's reference was
+ * built from the accelerator's fused cascade, so a type the CPU refuses was
+ * fused away on both sides; a rank-17 output overflowed the .npy writer. */
+static const char *const review_programs[][2] = {
+    {"nested.ein", "let L = 40, E = 4, N = 4, K = 3\ninput a[L, E, N]\ninput b[L, E, N]\n"
+                   "input C[L, N]\ninput w[K]\noutput y[L, E]\n"
+                   "h[l, e, n] = a[l, e, n] * h[l-1, e, n] + b[l, e, n]\n"
+                   "y[l, e] = max(k: w[k] * sum(n: h[l, e, n] * C[l, n]))\n"},
+    {"extra_rank.ein", "let L = 45, E = 11, N = 5, K = 3\ninput a[L, E, N]\ninput b[L, E, N]\n"
+                       "input C[L, N]\ninput w[K]\noutput y[L, E]\n"
+                       "h[l, e, n] = a[l, e, n] * h[l-1, e, n] + b[l, e, n]\n"
+                       "y[l, e] = sum(n, k: h[l, e, n] * C[l, n] * w[k])\n"},
+    {"no_a.ein",
+     "let L = 10, E = 4\ninput b[L, E]\noutput h[L, E]\nh[l, e] = h[l-1, e] + b[l, e]\n"},
+};
+
+START_TEST(test_review_regressions) {
+  char *dir = temp_dir();
+  for (size_t i = 0; i < sizeof review_programs / sizeof review_programs[0]; i++) {
+    char *model = str_printf("%s/%s", dir, review_programs[i][0]);
+    write_text(model, review_programs[i][1]);
+    for (int small = 0; small < 2; small++) {
+      Run r = small ? run_einc(test_srcdir(), ARGS("check", model, "--arch", "arch/small.yaml"))
+                    : run_einc(test_srcdir(), ARGS("check", model));
+      ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+      run_free(&r);
+    }
+    free(model);
+  }
+  char *typed = str_printf("%s/typed.ein", dir);
+  write_text(typed, "input x[8]\ntensor p[8] : i32\noutput y[8]\np[i] = x[i] * 10\n"
+                    "y[i] = p[i] + 0.5\n");
+  Run r = run_einc(test_srcdir(), ARGS("check", typed));
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_str_eq(r.err, "einc: tensor 'p' is i32; the cpu target supports only f32 (not yet "
+                          "i32)\n");
+  run_free(&r);
+  char *wide = str_printf("%s/wide.ein", dir);
+  write_text(wide, "input x[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+                   "output y[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+                   "y[a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q] = "
+                   "x[a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q] + 1\n");
+  r = run_einc(test_srcdir(), ARGS("run", wide, "--target", "cpu", "--outdir", dir));
+  ck_assert_int_eq(r.status, 1);
+  ck_assert_str_eq(r.err, "einc: output 'y' has rank 17; its .npy file can hold at most 16\n");
+  run_free(&r);
+  free(typed);
+  free(wide);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
 /* A reduction chunk too large for arch/small.yaml's slot, reported at the
  * mapping file's line. */
 START_TEST(test_chunk_too_large) {
@@ -854,6 +911,7 @@ int main(void) {
   tcase_add_test(tc, test_chunk_too_large);
   tcase_add_test(tc, test_partial_mapping);
   tcase_add_test(tc, test_auto_groups);
+  tcase_add_test(tc, test_review_regressions);
   suite_add_tcase(s, tc);
   tc = tcase_create("hand-written");
   tcase_set_timeout(tc, 120);

@@ -90,6 +90,30 @@ static bool compact(Gen *g, Region *r, uint32_t nc) {
   return true;
 }
 
+/* One scan instruction: y = the steps of h[t] = a*h[t-1] + b from the state
+ * at h_addr (inside region h; zero when init), which it updates. */
+static void emit_scan(Gen *g, const Region *a, const Region *b, const Region *y, const Region *h,
+                      uint32_t h_addr, bool init) {
+  uint32_t w[ISA_WORDS] = {0};
+  isa_set(w, FLD_OPCODE, isa_op_by_mnemonic("scan")->opcode);
+  isa_set(w, FLD_S_INIT, init);
+  isa_set(w, FLD_S_T, y->nr);
+  isa_set(w, FLD_S_C, y->nc);
+  isa_set(w, FLD_S_A, a->addr);
+  isa_set(w, FLD_S_ARS, a->rs);
+  isa_set(w, FLD_S_B, b->addr);
+  isa_set(w, FLD_S_BRS, b->rs);
+  isa_set(w, FLD_S_Y, y->addr);
+  isa_set(w, FLD_S_YRS, y->rs);
+  isa_set(w, FLD_S_H, h_addr);
+  Access acc[] = {{region_hazard(g, a), false},
+                  {region_hazard(g, b), false},
+                  {region_hazard(g, h), false},
+                  {region_hazard(g, y), true},
+                  {region_hazard(g, h), true}};
+  emit(g, w, acc, 5);
+}
+
 /* The scan over every time tile of the current column tile (x->col as the
  * loops left it), its state carried on chip from one time tile to the next. */
 static bool scan_tiles(Gen *g, Ctx *x, const Expr *A, const Expr *B) {
@@ -126,29 +150,15 @@ static bool scan_tiles(Gen *g, Ctx *x, const Expr *A, const Expr *B) {
     if (A) {
       if (!eval_expr(g, x, A, &a) || !compact(g, &a, nc))
         return false;
-    } else if (!pool_const(g, 1.0f, &a)) {
+    } else if (!pool_const(g, 1.0f, &a) || !compact(g, &a, nc)) {
+      /* h[t-1] + B: a row of ones, which the scan reads with unit channel
+       * stride (a single word gave the channels past the first whatever
+       * followed it in the pool). */
       return false;
     }
     if (!eval_expr(g, x, B, &b) || !compact(g, &b, nc) || !region_alloc(g, nt, nc, &y))
       return false;
-    uint32_t w[ISA_WORDS] = {0};
-    isa_set(w, FLD_OPCODE, isa_op_by_mnemonic("scan")->opcode);
-    isa_set(w, FLD_S_INIT, t0 == 0 && !have_init);
-    isa_set(w, FLD_S_T, nt);
-    isa_set(w, FLD_S_C, nc);
-    isa_set(w, FLD_S_A, a.addr);
-    isa_set(w, FLD_S_ARS, a.rs);
-    isa_set(w, FLD_S_B, b.addr);
-    isa_set(w, FLD_S_BRS, b.rs);
-    isa_set(w, FLD_S_Y, y.addr);
-    isa_set(w, FLD_S_YRS, y.rs);
-    isa_set(w, FLD_S_H, h.addr);
-    Access acc[] = {{region_hazard(g, &a), false},
-                    {region_hazard(g, &b), false},
-                    {region_hazard(g, &h), false},
-                    {region_hazard(g, &y), true},
-                    {region_hazard(g, &h), true}};
-    emit(g, w, acc, 5);
+    emit_scan(g, &a, &b, &y, &h, h.addr, t0 == 0 && !have_init);
     store_tile(g, x, e->out, e->lhs, &y);
     region_free(g, &a);
     region_free(g, &b);
@@ -359,33 +369,13 @@ static bool setup_loops(Gen *g, Ctx *x, const EinsumMap *em, AccelMode mode, Tim
   return true;
 }
 
-static const Expr *find_read(const Expr *x, const Tensor *t) {
-  if (!x)
-    return NULL;
-  if (x->kind == EX_READ && x->tensor == t)
-    return x;
-  for (int i = 0; i < x->nargs; i++) {
-    const Expr *r = find_read(x->arg[i], t);
-    if (r)
-      return r;
-  }
-  return NULL;
-}
-
-static bool is_lhs_var(const Einsum *e, int v) {
-  for (int d = 0; d < e->out->rank; d++)
-    if (e->lhs[d] == v)
-      return true;
-  return false;
-}
-
 /* The scans in flight for reader y: one per value of the ranks y sums the
  * scan over (the read's variables that are not y's left-hand ones). */
 static int64_t scan_states(const Einsum *y, const Einsum *h) {
-  const Expr *r = find_read(y->rhs, h->out);
+  const Expr *r = expr_find_read(y->rhs, h->out);
   int64_t n = 1;
   for (int d = 0; r && d < h->out->rank; d++)
-    if (!is_lhs_var(y, r->index[d]->var))
+    if (!einsum_is_lhs_var(y, r->index[d]->var))
       n *= y->vars[r->index[d]->var].extent;
   return n;
 }
@@ -409,9 +399,9 @@ static int invariant_reads(const Expr *x, const bool *stepped, int nvars) {
 /* The scan's variables that reader y sums over (stepped), and how many
  * loads of its step use none of them: those are kept for the tile. */
 static int memo_capacity(const Einsum *y, const Einsum *h, bool *stepped) {
-  const Expr *r = find_read(y->rhs, h->out), *A, *B;
+  const Expr *r = expr_find_read(y->rhs, h->out), *A, *B;
   for (int d = 0; r && d < h->out->rank; d++)
-    stepped[h->lhs[d]] = !is_lhs_var(y, r->index[d]->var);
+    stepped[h->lhs[d]] = !einsum_is_lhs_var(y, r->index[d]->var);
   accel_mode(h, &A, &B);
   int n = invariant_reads(A, stepped, h->nvars) + invariant_reads(B, stepped, h->nvars);
   return n < 8 ? n : 8;
@@ -454,7 +444,7 @@ bool gen_scan_read(Gen *g, const Ctx *x, const Expr *read, Region *out) {
     } else if (x->fixed[yv] && d != h->rec->pos) {
       xh.fixed[hv] = true;
       xh.val[hv] = x->val[yv];
-      if (!is_lhs_var(y, yv))
+      if (!einsum_is_lhs_var(y, yv))
         state = state * y->vars[yv].extent + x->val[yv];
     } else {
       ok = false;
@@ -467,28 +457,11 @@ bool gen_scan_read(Gen *g, const Ctx *x, const Expr *read, Region *out) {
   else if (A)
     ok = eval_expr(g, &xh, A, &a) && compact(g, &a, nc);
   else
-    ok = pool_const(g, 1.0f, &a);
+    ok = pool_const(g, 1.0f, &a) && compact(g, &a, nc); /* a row of ones, as in scan_tiles */
   ok = ok && eval_expr(g, &xh, B, &b) && compact(g, &b, nc) && region_alloc(g, nt, nc, &yr);
   if (ok) {
-    uint32_t w[ISA_WORDS] = {0};
     Region *s = &g->scan_states;
-    isa_set(w, FLD_OPCODE, isa_op_by_mnemonic("scan")->opcode);
-    isa_set(w, FLD_S_INIT, x->row.lo == 0);
-    isa_set(w, FLD_S_T, nt);
-    isa_set(w, FLD_S_C, nc);
-    isa_set(w, FLD_S_A, a.addr);
-    isa_set(w, FLD_S_ARS, a.rs);
-    isa_set(w, FLD_S_B, b.addr);
-    isa_set(w, FLD_S_BRS, b.rs);
-    isa_set(w, FLD_S_Y, yr.addr);
-    isa_set(w, FLD_S_YRS, yr.rs);
-    isa_set(w, FLD_S_H, s->addr + (uint32_t)state * s->rs);
-    Access acc[] = {{region_hazard(g, &a), false},
-                    {region_hazard(g, &b), false},
-                    {region_hazard(g, s), false},
-                    {region_hazard(g, &yr), true},
-                    {region_hazard(g, s), true}};
-    emit(g, w, acc, 5);
+    emit_scan(g, &a, &b, &yr, s, s->addr + (uint32_t)state * s->rs, x->row.lo == 0);
     region_free(g, &a);
     region_free(g, &b);
     *out = yr;
@@ -505,7 +478,7 @@ bool gen_scan_read(Gen *g, const Ctx *x, const Expr *read, Region *out) {
  * ranks the reader's fixed values. */
 static bool store_final_state(Gen *g, const Ctx *x) {
   const Einsum *h = g->scan, *F = g->final_state, *y = x->e;
-  const Expr *read = find_read(y->rhs, h->out);
+  const Expr *read = expr_find_read(y->rhs, h->out);
   Ctx xf = {F,
             NULL,
             calloc((size_t)F->nvars + 1, sizeof(int64_t)),
@@ -519,7 +492,7 @@ static bool store_final_state(Gen *g, const Ctx *x) {
     int fv = F->lhs[k++], yv = read->index[d]->var;
     if (yv == x->col.var)
       xf.col = (Axis){fv, x->col.lo, x->col.n};
-    else if (!is_lhs_var(y, yv))
+    else if (!einsum_is_lhs_var(y, yv))
       xf.row = (Axis){fv, 0, y->vars[yv].extent};
     else if (x->fixed[yv]) {
       xf.fixed[fv] = true;
