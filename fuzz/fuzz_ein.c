@@ -266,7 +266,9 @@ static void check_messages(const char *stage, const char *msg, size_t len, const
                  (unsigned char)*c);
         finding(why, msg, len);
       }
-    if (memmem(p, (size_t)(nl - p), "internal error", 14)) {
+    /* Internal errors are "einc: internal error ..." lines; the words may
+     * also appear quoted from the input (an unknown key of a mapping). */
+    if (has_prefix(p, nl, "einc: internal error")) {
       snprintf(why, sizeof why, "%s: an internal error", stage);
       finding(why, msg, len);
     }

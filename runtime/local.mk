@@ -92,4 +92,7 @@ EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml 
 	fuzz/seeds/ein-06-index-table.ein \
 	fuzz/seeds/ein-07-long-recurrence.ein \
 	fuzz/seeds/ein-08-einsum-chain.ein \
-	fuzz/seeds/ein-09-deep-unary.ein
+	fuzz/seeds/ein-09-deep-unary.ein \
+	fuzz/seeds/ein-10-readout-mapping.ein \
+	fuzz/seeds/ein-11-matmul-mapping.ein \
+	fuzz/seeds/ein-12-quoted-internal-error.ein
