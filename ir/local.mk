@@ -4,7 +4,7 @@ libeincir_a_SOURCES = \
 	ir/arena.c ir/arena.h \
 	ir/diag.c ir/diag.h \
 	ir/cascade.c ir/cascade.h \
-	ir/verify.c \
+	ir/verify.c ir/verify_loop.c \
 	ir/index.c ir/loop.h \
 	ir/print_loop.c \
 	ir/mapping.c ir/mapping.h ir/mapping_read.c \

@@ -142,6 +142,12 @@ LoopProgram *lower_each(const Cascade *c, const LowerOptions *opt, Arena *arena)
  * unfused baseline of --fusion none). */
 LoopProgram *lower_trivial(const Cascade *c, Arena *arena);
 
+/* Checks the invariants the backends rely on (every variable an index or a
+ * value uses bound by an enclosing loop, buffers and temporaries the
+ * program's, one kernel per Einsum); reports violations as "IR verifier:"
+ * errors and returns false if any. */
+bool loop_verify(const LoopProgram *p, Diag *diag);
+
 /* A readable listing of the Loop IR (not meant to be parsed back). */
 void print_loop(const LoopProgram *p, FILE *out);
 

@@ -25,7 +25,8 @@ const Pass *find_pass(const char *name) {
 bool pipeline_run(Compilation *c, const Pass *last) {
   for (int i = 0; i < pass_count; i++) {
     const Pass *p = &pass_table[i];
-    if (p->run && (!p->run(c) || !cascade_verify(c->cascade, c->diag)))
+    if (p->run && (!p->run(c) || !cascade_verify(c->cascade, c->diag) ||
+                   (c->loops && !loop_verify(c->loops, c->diag))))
       return false;
     if (p == last)
       break;

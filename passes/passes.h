@@ -41,7 +41,7 @@ const Pass *find_pass(const char *name);
 
 /* Runs the pipeline up to and including `last` (all of it if NULL); false
  * after a pass reported an error. The Cascade IR is verified after every
- * pass. */
+ * pass, the Loop IR after every pass once it exists. */
 bool pipeline_run(Compilation *c, const Pass *last);
 
 /* The passes, one file each. */

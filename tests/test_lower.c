@@ -266,6 +266,41 @@ END_TEST
 
 /* ---- the trivial lowering keeps its shape ---- */
 
+/* The Loop IR verifier accepts every lowering and names what a broken one
+ * breaks: a store index over a variable no loop binds, a temporary past the
+ * kernel's count. */
+START_TEST(test_loop_verify) {
+  const char *text = "input a[6, 5]\ninput b[5, 7]\noutput c[6, 7]\n"
+                     "c[i, j] = 1 + sum(k: a[i, k] * b[k, j])\n";
+  const LowerOptions *opts[] = {&trivial, &epilogue_only, &tiling_only, &both};
+  for (int o = 0; o < 4; o++) {
+    Prog g;
+    prog_init(&g, text, opts[o], 0, 1);
+    char *msg = NULL;
+    size_t len;
+    FILE *f = open_memstream(&msg, &len);
+    Diag d;
+    diag_init(&d, f);
+    ck_assert(loop_verify(g.p, &d));
+    /* The outermost loop now binds another variable: its body's indices
+     * use one that nothing binds. */
+    Kernel *k = g.p->kernels[0];
+    LNode *outer = k->body;
+    while (outer && outer->kind != LN_LOOP)
+      outer = outer->next;
+    ck_assert_ptr_nonnull(outer);
+    int saved = outer->var;
+    outer->var = k->nvars - 1 == saved ? 0 : k->nvars - 1;
+    ck_assert(!loop_verify(g.p, &d));
+    outer->var = saved;
+    fclose(f);
+    ck_assert_msg(strstr(msg, "t.ein:4:1: error: IR verifier: kernel 'c': ") == msg, "%s", msg);
+    free(msg);
+    prog_free(&g);
+  }
+}
+END_TEST
+
 START_TEST(test_trivial_unchanged) {
   Prog g;
   prog_init(&g, "input A[8, 8]\nparam B[8, 8]\noutput C[8, 8]\nC[m, n] = A[m, k] * B[k, n]\n",
@@ -326,6 +361,7 @@ static Suite *lower_suite(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("trivial");
   tcase_add_test(tc, test_trivial_unchanged);
+  tcase_add_test(tc, test_loop_verify);
   suite_add_tcase(s, tc);
   return s;
 }
