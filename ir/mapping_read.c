@@ -52,7 +52,17 @@ fail(Reader *r, const yaml_node_t *n, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  diag_error(r->diag, loc_of(r, n), "%s", text);
+  /* Keys and values are quoted from the file: control characters in them
+   * (a tab in a key) are shown escaped, so that a message stays one line. */
+  char shown[4 * sizeof text];
+  size_t k = 0;
+  for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+    if (*c < 0x20 || *c == 0x7f)
+      k += (size_t)snprintf(shown + k, sizeof shown - k, "\\x%02X", *c);
+    else
+      shown[k++] = (char)*c;
+  shown[k] = '\0';
+  diag_error(r->diag, loc_of(r, n), "%s", shown);
   return false;
 }
 

@@ -290,6 +290,9 @@ static const BadMapping bad_mappings[] = {
      "fused_groups:\n  - [dt]\n  - [decay, s]\n  - [y]\n",
      "3:5: error: fused_groups: 's' reads 'decay' at indices without its rank 'p': fusing would "
      "compute 'decay' again for every value of 'p'\n"},
+    /* A key quoted with a control character in it (found by the fuzzer). */
+    {"control_char_key", "examples/matmul.ein", NULL, "mappin\tg: {}\n",
+     "1:1: error: unknown key 'mappin\\x09g' (expected mapping or fused_groups)\n"},
     {"top_key_twice", "examples/matmul.ein", NULL, "fused_groups: [[C]]\nfused_groups: [[C]]\n",
      "2:1: error: 'fused_groups' appears twice\n"},
     {"scan_reader_not_last", "examples/mamba1_layer.ein", NULL,
