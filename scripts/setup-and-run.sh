@@ -20,8 +20,10 @@ import sys
 import numpy as np
 want, got = np.load(sys.argv[1]).astype(np.float64), np.load(sys.argv[2]).astype(np.float64)
 err = np.abs(got - want)
-print("out%s: max abs error %.3g, max |value| %.3g, worst relative to scale %.3g"
-      % (list(got.shape), err.max(), np.abs(want).max(), err.max() / max(1.0, np.abs(want).max())))
+import os
+name = os.path.basename(sys.argv[2])[:-4]
+print("%s%s: max abs error %.3g, max |value| %.3g, worst relative to scale %.3g"
+      % (name, list(got.shape), err.max(), np.abs(want).max(), err.max() / max(1.0, np.abs(want).max())))
 ok = got.shape == want.shape and (err <= 1e-5 * max(1.0, np.abs(want).max()) + 1e-4 * np.abs(want)).all()
 sys.exit(0 if ok else 1)
 PY
