@@ -9,6 +9,7 @@ static void einsum_map_trivial(EinsumMap *em, const Einsum *e, Arena *arena) {
   em->einsum = e;
   em->loc = em->order_loc = e->loc;
   em->shape = arena_alloc(arena, sizeof *em->shape * ((size_t)e->nvars + 1));
+  em->nshape = e->nvars;
   em->space[0] = em->space[1] = -1;
   mapping_set_order(em, NULL, 0, arena);
 }

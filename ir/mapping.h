@@ -28,6 +28,12 @@ typedef struct LoopRank {
   RankPart part; /* RANK_OUTER is var1, RANK_INNER var0 */
 } LoopRank;
 
+typedef struct PendingShape {
+  const char *name;
+  int64_t shape;
+  SrcLoc loc;
+} PendingShape;
+
 typedef struct EinsumMap {
   const Einsum *einsum;
   SrcLoc loc;       /* where a mapping file set its tiles; the Einsum's own otherwise */
@@ -40,6 +46,13 @@ typedef struct EinsumMap {
    * rank is not partitioned. A reduced rank's shape is the chunk a
    * reduction or contraction takes at once. */
   int64_t *shape;
+  int nshape; /* the variables shape has room for */
+  /* Partitionings the file gives for variables the Einsum does not have
+   * yet: the reduced variables of a producer the fuse pass will inline into
+   * it (the printed mapping of a fused program names them). The fuse pass
+   * resolves them, and refuses the ones that remain unknown. */
+  struct PendingShape *pending;
+  int npending;
   /* The left-hand ranks, outermost first: time loops, then the space ranks
    * (a partitioned space rank appears as var1 among the time loops and as
    * var0 among the space ranks). */

@@ -168,9 +168,21 @@ static bool read_partitioning(Reader *r, EinsumMap *em, const yaml_node_t *n) {
     const char *name = scalar(k);
     RankPart part;
     int v = name ? mapping_find_var(e, name, &part) : -1;
-    if (v < 0 || part != RANK_WHOLE)
+    if (!name || (v >= 0 && part != RANK_WHOLE))
       return fail(r, k, "%s: '%s' is not an index variable of '%s'", key, name ? name : "?",
                   e->out->name);
+    if (v < 0) {
+      /* Perhaps one that fusion brings (EinsumMap.pending). */
+      PendingShape ps = {arena_strdup(r->arena, name), 0, loc_of(r, k)};
+      if (!read_shape(r, node(r, p->value), key, &ps.shape))
+        return false;
+      PendingShape *list = arena_alloc(r->arena, sizeof *list * ((size_t)em->npending + 1));
+      if (em->npending)
+        memcpy(list, em->pending, sizeof *list * (size_t)em->npending);
+      list[em->npending++] = ps;
+      em->pending = list;
+      continue;
+    }
     if (!read_shape(r, node(r, p->value), key, &em->shape[v]))
       return false;
   }

@@ -51,11 +51,15 @@ static void find_reads(const Einsum *e, const Expr *x, const Tensor *t, const Ex
     find_reads(e, x->arg[i], t, r ? x : reduce, depth + r, out);
 }
 
+/* The Einsums the fuse pass has inlined so far (not yet removed from the
+ * cascade), whose reads no longer count; NULL before it starts. */
+static const bool *inlined;
+
 static Reads reads_of(const Cascade *c, const Tensor *t) {
   Reads r = {0};
   for (int i = 0; i < c->neinsums; i++) {
     const Einsum *e = c->einsums[i];
-    if (e->out == t)
+    if (e->out == t || (inlined && inlined[i]))
       continue; /* a recurrence's reads of its earlier steps */
     find_reads(e, e->rhs, t, NULL, 0, &r);
     if (e->rec)
@@ -162,11 +166,6 @@ static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
                   "of its steps needs the state the previous one left (only elementwise "
                   "producers are fused into their readers)",
                   name, p->vars[recurrence_var(p)].name);
-  if (expr_any(p->rhs, expr_is_reduce))
-    return refuse(f, p,
-                  "'%s' is a reduction: fusing it into a later Einsum would recompute it for "
-                  "every read (only elementwise producers are fused into their readers yet)",
-                  name);
   if (!lhs_distinct(p))
     return refuse(f, p, "'%s' repeats a variable on its left side", name);
   Reads rs = reads_of(f->c->cascade, p->out);
@@ -177,6 +176,15 @@ static bool can_inline(Fuse *f, const Einsum *p, const FusedGroup *g, int at) {
                   rs.n);
   if (!f->group && rs.n > 1)
     return false; /* formed groups recompute nothing */
+  /* A reduction read once, at every one of its reader's ranks and outside
+   * the reader's reductions, is computed once per element there too: the
+   * contraction under a bias, residual or activation becomes one Einsum
+   * (the epilogue on the contraction's tile). Read twice, it would be
+   * reduced twice. */
+  if (expr_any(p->rhs, expr_is_reduce) && rs.n > 1)
+    return refuse(f, p,
+                  "'%s' is a reduction read %d times: fusing it would compute it once per read",
+                  name, rs.n);
   for (int i = 0; i < rs.n; i++) {
     const Read *r = &rs.r[i];
     if (g && !in_group(g, r->in, at))
@@ -360,7 +368,8 @@ static bool can_read_out(Fuse *f, const Einsum *h, const Einsum *y) {
 typedef struct Subst {
   Arena *arena;
   const Einsum *p;
-  Index **at; /* per dimension of p: the reader's index there */
+  Index **at;  /* per dimension of p: the reader's index there */
+  int *var_of; /* per variable of p that it reduces: the reader's new one */
 } Subst;
 
 static Index *subst_index(const Subst *s, const Index *ix) {
@@ -370,6 +379,8 @@ static Index *subst_index(const Subst *s, const Index *ix) {
         return s->at[d]; /* shared: Index trees are never modified in place */
   Index *r = arena_alloc(s->arena, sizeof *r);
   *r = *ix;
+  if (ix->kind == IX_VAR)
+    r->var = s->var_of[ix->var];
   if (ix->lhs)
     r->lhs = subst_index(s, ix->lhs);
   if (ix->rhs)
@@ -385,25 +396,62 @@ static Expr *subst_expr(const Subst *s, const Expr *x) {
     for (int d = 0; d < x->tensor->rank; d++)
       r->index[d] = subst_index(s, x->index[d]);
   }
-  if (x->kind == EX_INDEX)
+  if (x->kind == EX_INDEX) {
+    r->var = s->var_of[x->var];
     for (int d = 0; d < s->p->out->rank; d++)
       if (s->p->lhs[d] == x->var)
         r->var = s->at[d]->var; /* a plain variable: can_inline checked */
+  }
+  if (x->kind == EX_REDUCE) {
+    r->rvars = arena_alloc(s->arena, sizeof *r->rvars * ((size_t)x->nrvars + 1));
+    for (int i = 0; i < x->nrvars; i++)
+      r->rvars[i] = s->var_of[x->rvars[i]];
+  }
   for (int i = 0; i < x->nargs; i++)
     r->arg[i] = subst_expr(s, x->arg[i]);
   return r;
 }
 
-/* x with every read of p replaced by p's expression there. */
-static Expr *inline_into(Arena *arena, const Einsum *p, Expr *x) {
+static bool var_named(const Einsum *e, const char *name) {
+  for (int v = 0; v < e->nvars; v++)
+    if (strcmp(e->vars[v].name, name) == 0)
+      return true;
+  return false;
+}
+
+/* A new variable of `reader` for p's reduced variable v: same extent, the
+ * same name unless the reader has one (then NAME_PRODUCER, NAME_PRODUCER2...),
+ * so that the printed program still reads back. */
+static int add_var(Arena *arena, Einsum *reader, const Einsum *p, int v) {
+  IndexVar *vars = arena_alloc(arena, sizeof *vars * ((size_t)reader->nvars + 2));
+  memcpy(vars, reader->vars, sizeof *vars * (size_t)reader->nvars);
+  IndexVar nv = p->vars[v];
+  if (var_named(reader, nv.name)) {
+    size_t n = strlen(nv.name) + strlen(p->out->name) + 24;
+    char *name = arena_alloc(arena, n);
+    snprintf(name, n, "%s_%s", nv.name, p->out->name);
+    for (int k = 2; var_named(reader, name); k++)
+      snprintf(name, n, "%s_%s%d", nv.name, p->out->name, k);
+    nv.name = name;
+  }
+  vars[reader->nvars] = nv;
+  reader->vars = vars;
+  return reader->nvars++;
+}
+
+/* x (of Einsum reader) with every read of p replaced by p's expression
+ * there; the variables p reduces become new variables of the reader. */
+static Expr *inline_into(Arena *arena, const Einsum *p, Einsum *reader, Expr *x) {
   if (!x)
     return NULL;
   if (x->kind == EX_READ && x->tensor == p->out) {
-    Subst s = {arena, p, x->index};
+    Subst s = {arena, p, x->index, arena_alloc(arena, sizeof(int) * ((size_t)p->nvars + 1))};
+    for (int v = 0; v < p->nvars; v++)
+      s.var_of[v] = einsum_is_lhs_var(p, v) ? -1 : add_var(arena, reader, p, v);
     return subst_expr(&s, p->rhs);
   }
   for (int i = 0; i < x->nargs; i++)
-    x->arg[i] = inline_into(arena, p, x->arg[i]);
+    x->arg[i] = inline_into(arena, p, reader, x->arg[i]);
   return x;
 }
 
@@ -439,7 +487,40 @@ static void remove_inlined(Compilation *c, const bool *gone) {
   m->neinsums = ne;
 }
 
+/* The file's partitionings of variables that fusion brought into their
+ * Einsum (a reduction inlined with its reduced rank). */
+static bool resolve_pending(Compilation *c) {
+  Mapping *m = c->mapping;
+  for (int i = 0; i < m->neinsums; i++) {
+    EinsumMap *em = &m->einsums[i];
+    const Einsum *e = em->einsum;
+    for (int j = 0; j < em->npending; j++) {
+      const PendingShape *ps = &em->pending[j];
+      int v = 0;
+      while (v < e->nvars && strcmp(e->vars[v].name, ps->name) != 0)
+        v++;
+      if (v == e->nvars || einsum_is_lhs_var(e, v)) {
+        diag_error(c->diag, ps->loc, "partitioning: %s: '%s' is not an index variable of '%s'",
+                   e->out->name, ps->name, e->out->name);
+        return false;
+      }
+      em->shape[v] = ps->shape;
+    }
+    em->npending = 0;
+  }
+  return true;
+}
+
 /* ---- the pass ---------------------------------------------------------------- */
+
+static int count_reductions(const Expr *x) {
+  if (!x)
+    return 0;
+  int n = x->kind == EX_REDUCE;
+  for (int i = 0; i < x->nargs; i++)
+    n += count_reductions(x->arg[i]);
+  return n;
+}
 
 /* Whether reading out scan h in y's tiles leaves room for tiles wide
  * enough to keep the scan unit busy: scan.latency interleaved groups of its
@@ -495,6 +576,12 @@ static void form_groups(Compilation *c) {
   Fuse f = {c, NULL};
   int *group_of = arena_alloc(c->arena, sizeof(int) * ((size_t)k->neinsums + 1));
   FusedGroup *groups = arena_alloc(c->arena, sizeof *groups * ((size_t)k->neinsums + 1));
+  /* Per group: the reductions its last member will hold. A reduction is
+   * taken in only by a group that has none: one contraction under
+   * elementwise work is the epilogue form; two would share one tile shape
+   * (Mamba-1's z projection inside the scan's read-out tiles loaded its
+   * operands again for every narrow tile: 76.4 M -> 79.9 M cycles). */
+  int *reductions = arena_alloc(c->arena, sizeof(int) * ((size_t)k->neinsums + 1));
   int ng = 0;
   /* Readers come after their producers: go backwards, so that a producer
    * joins the group its reader already belongs to. */
@@ -514,12 +601,16 @@ static void form_groups(Compilation *c) {
       Reads rs = reads_of(k, e->out);
       int reader = read_out ? reader_e->id : rs.r[0].in->id;
       const FusedGroup *rg = &groups[group_of[reader]];
-      /* One scan per group, read by its last member. */
-      bool fits = inline_it || (rg->members[rg->n - 1]->id == reader && !rg->readout);
+      int red = count_reductions(e->rhs);
+      /* One scan per group; its reader is the last member or is inlined
+       * into it. */
+      bool fits = inline_it ? red == 0 || reductions[group_of[reader]] == 0 : !rg->readout;
       if (fits) {
         group_of[i] = group_of[reader];
         if (read_out)
           groups[group_of[i]].readout = e;
+        else
+          reductions[group_of[i]] += red;
       }
     }
     if (group_of[i] < 0) {
@@ -527,6 +618,7 @@ static void form_groups(Compilation *c) {
       groups[ng] =
           (FusedGroup){arena_alloc(c->arena, sizeof(const Einsum *) * ((size_t)k->neinsums + 1)), 0,
                        e->loc, NULL, NULL};
+      reductions[ng] = count_reductions(e->rhs);
       ng++;
     }
     FusedGroup *g = &groups[group_of[i]];
@@ -541,40 +633,64 @@ static void form_groups(Compilation *c) {
     m->groups[j] = groups[ng - 1 - j];
 }
 
-bool pass_fuse(Compilation *c) {
+static bool fuse_groups(Compilation *c) {
   Mapping *m = c->mapping;
   if (!m->groups_given && c->fusion == FUSION_AUTO)
     form_groups(c);
   Cascade *k = c->cascade;
   bool *gone = arena_alloc(c->arena, sizeof *gone * ((size_t)k->neinsums + 1));
+  inlined = gone;
   for (int gi = 0; gi < m->ngroups; gi++) {
     FusedGroup *g = &m->groups[gi];
     Fuse f = {c, g};
     g->readout = NULL;
     g->final_state = NULL;
+    /* Inline first: a scan's reader may itself be inlined into the last
+     * member, which then reads the scan. */
     for (int i = 0; i + 1 < g->n; i++) {
       const Einsum *p = g->members[i];
-      if (p->rec) {
-        if (g->readout)
-          return refuse(&f, p, "a group fuses at most one scan ('%s' and '%s')",
-                        g->readout->out->name, p->out->name);
-        if (!can_read_out(&f, p, g->members[g->n - 1]))
-          return false;
-        g->readout = p;
-        g->final_state = fuse_final_state(k, p);
+      if (p->rec)
         continue;
-      }
       if (!can_inline(&f, p, g, i))
         return false;
       for (int j = i + 1; j < g->n; j++) {
         Einsum *r = k->einsums[g->members[j]->id];
-        r->rhs = inline_into(c->arena, p, r->rhs);
+        r->rhs = inline_into(c->arena, p, r, r->rhs);
         if (r->rec)
-          r->rec->init = inline_into(c->arena, p, r->rec->init);
+          r->rec->init = inline_into(c->arena, p, r, r->rec->init);
       }
       gone[p->id] = true;
     }
+    for (int i = 0; i + 1 < g->n; i++) {
+      const Einsum *p = g->members[i];
+      if (!p->rec)
+        continue;
+      if (g->readout)
+        return refuse(&f, p, "a group fuses at most one scan ('%s' and '%s')",
+                      g->readout->out->name, p->out->name);
+      if (!can_read_out(&f, p, g->members[g->n - 1]))
+        return false;
+      g->readout = p;
+      g->final_state = fuse_final_state(k, p);
+    }
   }
+  /* Readers that gained the variables of a reduction they took in. */
+  for (int i = 0; i < k->neinsums; i++) {
+    EinsumMap *em = &m->einsums[i];
+    if (em->nshape < k->einsums[i]->nvars) {
+      int64_t *shape = arena_alloc(c->arena, sizeof *shape * ((size_t)k->einsums[i]->nvars + 1));
+      memcpy(shape, em->shape, sizeof *shape * (size_t)em->nshape);
+      em->shape = shape;
+      em->nshape = k->einsums[i]->nvars;
+    }
+  }
+  inlined = NULL;
   remove_inlined(c, gone);
-  return true;
+  return resolve_pending(c);
+}
+
+bool pass_fuse(Compilation *c) {
+  bool ok = fuse_groups(c);
+  inlined = NULL;
+  return ok;
 }
