@@ -25,6 +25,8 @@ static const char *const section_names[SEC_COUNT] = {"partitioning", "loop-order
 typedef struct Reader {
   yaml_document_t doc;
   const char *file;
+  const char *text; /* the file, for places (see place) */
+  size_t len;
   const Cascade *c;
   Mapping *m;
   Arena *arena;
@@ -32,8 +34,38 @@ typedef struct Reader {
   int *node_of[SEC_COUNT]; /* per section, per Einsum: its value node, 0 for none */
 } Reader;
 
+/* Where libyaml's mark is, as einc counts places: lines end at '\n' only
+ * (YAML also ends them at a lone '\r', which the .ein frontend and editors
+ * do not), columns count bytes (libyaml counts characters). A mark past the
+ * end (an error at the end of the stream) is the end of the last line. */
+static SrcLoc place(const char *name, const char *text, size_t len, yaml_mark_t mark) {
+  SrcLoc at = {name, 1, 1};
+  size_t chars = 0, i = 0, line_start = 0;
+  for (; i < len; i++) {
+    if (((unsigned char)text[i] & 0xC0) != 0x80) { /* the first byte of a UTF-8 character */
+      if (chars == mark.index)
+        break;
+      chars++;
+    }
+    if (text[i] == '\n') {
+      at.line++;
+      line_start = i + 1;
+    }
+  }
+  if (i == len && len > 0 && line_start == len) {
+    /* past the last newline: the end of the last line */
+    at.line--;
+    line_start = len - 1;
+    while (line_start > 0 && text[line_start - 1] != '\n')
+      line_start--;
+    i = len - 1;
+  }
+  at.col = (int)(i - line_start) + 1;
+  return at;
+}
+
 static SrcLoc loc_of(const Reader *r, const yaml_node_t *n) {
-  return (SrcLoc){r->file, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+  return place(r->file, r->text, r->len, n->start_mark);
 }
 
 static yaml_node_t *node(Reader *r, int id) { return yaml_document_get_node(&r->doc, id); }
@@ -464,30 +496,10 @@ static bool read_root(Reader *r) {
 
 /* libyaml may place an error at the end of the stream, one line past the
  * last (after an implicit final line break): say the end of the last line. */
-static SrcLoc end_clamped(const char *name, const char *text, size_t len, yaml_mark_t mark) {
-  SrcLoc at = {name, (int)mark.line + 1, (int)mark.column + 1};
-  int lines = 0;
-  size_t last = 0; /* where the last line starts */
-  for (size_t i = 0; i < len; i++)
-    if (text[i] == '\n' && i + 1 < len) {
-      lines++;
-      last = i + 1;
-    }
-  if (len > 0)
-    lines++;
-  if (lines > 0 && at.line > lines) {
-    size_t n = len - last;
-    if (n > 0 && text[len - 1] == '\n')
-      n--;
-    at.line = lines;
-    at.col = (int)n + 1;
-  }
-  return at;
-}
 
 Mapping *mapping_parse(const char *name, const char *text, size_t len, const Cascade *c,
                        Arena *arena, Diag *diag) {
-  Reader r = {.file = name, .c = c, .arena = arena, .diag = diag};
+  Reader r = {.file = name, .text = text, .len = len, .c = c, .arena = arena, .diag = diag};
   r.m = mapping_trivial(c, arena);
   r.m->file = name;
   yaml_parser_t parser;
@@ -496,7 +508,7 @@ Mapping *mapping_parse(const char *name, const char *text, size_t len, const Cas
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
   if (!yaml_parser_load(&parser, &r.doc)) {
     const char *problem = parser.problem ? parser.problem : "malformed YAML";
-    diag_error(diag, end_clamped(name, text, len, parser.problem_mark), "%s", problem);
+    diag_error(diag, place(name, text, len, parser.problem_mark), "%s", problem);
     yaml_parser_delete(&parser);
     return NULL;
   }
@@ -507,7 +519,7 @@ Mapping *mapping_parse(const char *name, const char *text, size_t len, const Cas
   yaml_document_t extra;
   if (ok && yaml_parser_load(&parser, &extra)) {
     if (yaml_document_get_root_node(&extra)) {
-      diag_error(diag, (SrcLoc){name, (int)extra.start_mark.line + 1, 1},
+      diag_error(diag, place(name, text, len, extra.start_mark),
                  "only one YAML document is allowed");
       ok = false;
     }

@@ -95,4 +95,5 @@ EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml 
 	fuzz/seeds/ein-09-deep-unary.ein \
 	fuzz/seeds/ein-10-readout-mapping.ein \
 	fuzz/seeds/ein-11-matmul-mapping.ein \
-	fuzz/seeds/ein-12-quoted-internal-error.ein
+	fuzz/seeds/ein-12-quoted-internal-error.ein \
+	fuzz/seeds/ein-13-carriage-returns.ein

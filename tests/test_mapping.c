@@ -293,6 +293,11 @@ static const BadMapping bad_mappings[] = {
     /* A key quoted with a control character in it (found by the fuzzer). */
     {"control_char_key", "examples/matmul.ein", NULL, "mappin\tg: {}\n",
      "1:1: error: unknown key 'mappin\\x09g' (expected mapping or fused_groups)\n"},
+    /* YAML ends lines at a lone carriage return too; einc's places count
+     * '\n' only, as for programs (found by the fuzzer). */
+    {"carriage_returns", "examples/matmul.ein", NULL, "mapping:\r\r  bogus: {}\n",
+     "1:13: error: mapping: unknown key 'bogus' (expected partitioning, loop-order, spacetime, "
+     "double-buffer or epilogue)\n"},
     {"top_key_twice", "examples/matmul.ein", NULL, "fused_groups: [[C]]\nfused_groups: [[C]]\n",
      "2:1: error: 'fused_groups' appears twice\n"},
     /* y reads the scan and is read by out inside its reduction: y cannot be
