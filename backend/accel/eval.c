@@ -380,7 +380,11 @@ static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
   int n = ex->nrvars;
   int64_t idx[16] = {0};
   if (n > 16) {
-    gen_internal(g, "more than 16 reduction variables");
+    diag_error(g->diag, g->map_loc,
+               "the Einsum defining '%s' reduces over %d variables in one reduction; the "
+               "accelerator backend steps at most 16",
+               x->e->out->name, n);
+    g->failed = true;
     return false;
   }
   bool first = true;
