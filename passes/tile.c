@@ -177,7 +177,12 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
   } else {
     choose_space(arch, e, contraction, others, nothers, &row, &col);
   }
-  int live = accel_live_tiles(e, mode);
+  em->nspace = 0;
+  if (row >= 0)
+    em->space[em->nspace++] = row;
+  if (col >= 0)
+    em->space[em->nspace++] = col;
+  int live = accel_live_tiles(e, mode, em);
   if (!em->given_buffer)
     em->double_buffer = accel_slot_words(arch, e, live, true) > 0;
   int64_t S = accel_slot_words(arch, e, live, em->double_buffer);
@@ -189,11 +194,6 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
   else
     choose_shape(arch, e, S, contraction, expr_any(e->rhs, expr_is_reduce), row, col, &tr, &tc);
   memset(em->shape, 0, sizeof *em->shape * (size_t)e->nvars);
-  em->nspace = 0;
-  if (row >= 0)
-    em->space[em->nspace++] = row;
-  if (col >= 0)
-    em->space[em->nspace++] = col;
   if (row >= 0 && tr < e->vars[row].extent)
     em->shape[row] = tr;
   if (col >= 0 && tc < e->vars[col].extent)
@@ -381,8 +381,8 @@ bool pass_tile(Compilation *c) {
       tile_einsum(c->arch, em, c->arena);
     else if (!em->given_buffer)
       em->double_buffer =
-          accel_slot_words(c->arch, em->einsum, accel_live_tiles(em->einsum, mode_of(em->einsum)),
-                           true) > 0;
+          accel_slot_words(c->arch, em->einsum,
+                           accel_live_tiles(em->einsum, mode_of(em->einsum), em), true) > 0;
     /* A read-out scan runs in its reader's tiles: its own are not used. */
     if (!read_out[i])
       ok &= check_recurrence(em, c->diag);

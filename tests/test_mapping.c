@@ -226,7 +226,7 @@ static const BadMapping bad_mappings[] = {
      "      n: uniform_shape(4096)\n  spacetime:\n    C:\n      space: [m0, n0]\n"
      "      time: [m1, n1]\n",
      "4:7: error: a tile of the Einsum defining 'C' (64 rows x 32 columns = 2048 words) does not "
-     "fit a tile slot of 120 words: the buffer's 960 words for tiles (buffer.bytes = 4096) hold 8 "
+     "fit a tile slot of 160 words: the buffer's 960 words for tiles (buffer.bytes = 4096) hold 6 "
      "slots for this Einsum, and an instruction takes at most 32768 rows and 32768 columns\n"},
     /* fused_groups. */
     {"group_reduction", "examples/mamba1_layer.ein", NULL,
@@ -551,8 +551,8 @@ START_TEST(test_chunk_too_large) {
   /* At the mapping's line: the file set the chunk. */
   ck_assert_msg(strstr(r.err, "m.yaml:4:7: error: the Einsum defining 'C' reduces over 'k' 48 "
                               "values at a time: beside 8 rows or columns of its tile that is 384 "
-                              "words, more than a tile slot's 120 (the buffer's 960 words for "
-                              "tiles in 8 slots, buffer.bytes = 4096); partition 'k' smaller in "
+                              "words, more than a tile slot's 160 (the buffer's 960 words for "
+                              "tiles in 6 slots, buffer.bytes = 4096); partition 'k' smaller in "
                               "the mapping\n") != NULL,
                 "%s", r.err);
   ck_assert_msg(access(ebin, F_OK) != 0, "%s was written", ebin);

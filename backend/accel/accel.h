@@ -52,8 +52,10 @@ typedef enum { ACCEL_PLAIN, ACCEL_SCAN, ACCEL_STEPWISE } AccelMode;
  * (*A, *B set; *A NULL for h[t-1] + B), any other recurrence one time step
  * at a time, everything else as independent tiles. */
 AccelMode accel_mode(const Einsum *e, const Expr **A, const Expr **B);
-/* The tiles e holds on chip at once (operands, results, a scan's state). */
-int accel_live_tiles(const Einsum *e, AccelMode mode);
+/* The tiles e holds on chip at once (operands, results, a scan's state)
+ * under mapping em (its space ranks decide whether a contraction goes to
+ * the matrix unit; NULL: the bound that holds for any). */
+int accel_live_tiles(const Einsum *e, AccelMode mode, const EinsumMap *em);
 /* The tiles reader y holds when it reads out the scan h (a fused group):
  * its own, the scan's, the scan's states and the loads kept for a tile. */
 int accel_readout_live_tiles(const Einsum *y, const Einsum *h);

@@ -235,7 +235,31 @@ AccelMode accel_mode(const Einsum *e, const Expr **A, const Expr **B) {
   return scan_form(e, A, B) ? ACCEL_SCAN : ACCEL_STEPWISE;
 }
 
-int accel_live_tiles(const Einsum *e, AccelMode mode) {
+/* The mapping's space ranks as a tile's rows and columns (-1: none). */
+static void space_axes(const Einsum *e, const EinsumMap *em, AccelMode mode, int *row, int *col) {
+  int time = e->rec ? recurrence_var(e) : -1;
+  *row = *col = -1;
+  if (em->nspace == 2) {
+    *row = em->space[0];
+    *col = em->space[1];
+  } else if (em->nspace == 1) {
+    /* One space rank is the columns, except a scan's time rank. */
+    if (mode == ACCEL_SCAN && em->space[0] == time)
+      *row = time;
+    else
+      *col = em->space[0];
+  }
+}
+
+int accel_live_tiles(const Einsum *e, AccelMode mode, const EinsumMap *em) {
+  if (em && mode == ACCEL_PLAIN && e->rhs->kind == EX_REDUCE) {
+    /* A bare contraction on the matrix unit holds its output tile and one
+     * chunk of each operand (eval_matmul), not the vector path's four. */
+    int row, col;
+    space_axes(e, em, mode, &row, &col);
+    if (accel_is_contraction(e, e->rhs, row, col))
+      return 3;
+  }
   int need = regions_needed(e->rhs);
   if (e->rec && e->rec->init) {
     int n = regions_needed(e->rec->init) + 1;
@@ -306,17 +330,8 @@ static bool setup_loops(Gen *g, Ctx *x, const EinsumMap *em, AccelMode mode, Tim
                         int *nloops) {
   const Einsum *e = x->e;
   int time = e->rec ? recurrence_var(e) : -1;
-  int row = -1, col = -1;
-  if (em->nspace == 2) {
-    row = em->space[0];
-    col = em->space[1];
-  } else if (em->nspace == 1) {
-    /* One space rank is the columns, except a scan's time rank. */
-    if (mode == ACCEL_SCAN && em->space[0] == time)
-      row = time;
-    else
-      col = em->space[0];
-  }
+  int row, col;
+  space_axes(e, em, mode, &row, &col);
   if (mode == ACCEL_SCAN && row != time) {
     gen_internal(g, "a scan's time rank is not on its tiles' rows");
     return false;
@@ -409,7 +424,7 @@ static int memo_capacity(const Einsum *y, const Einsum *h, bool *stepped) {
 
 int accel_readout_live_tiles(const Einsum *y, const Einsum *h) {
   bool *stepped = calloc((size_t)h->nvars + 1, 1);
-  int n = accel_live_tiles(y, ACCEL_PLAIN) + accel_live_tiles(h, ACCEL_SCAN) + 1 +
+  int n = accel_live_tiles(y, ACCEL_PLAIN, NULL) + accel_live_tiles(h, ACCEL_SCAN, NULL) + 1 +
           memo_capacity(y, h, stepped);
   free(stepped);
   return n;
@@ -523,7 +538,7 @@ bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan
   TimeLoop *loops = calloc((size_t)em->norder + 1, sizeof *loops);
   const Expr *A, *B;
   AccelMode mode = accel_mode(e, &A, &B);
-  int need = scan ? accel_readout_live_tiles(e, scan) : accel_live_tiles(e, mode);
+  int need = scan ? accel_readout_live_tiles(e, scan) : accel_live_tiles(e, mode, em);
   bool *stepped = scan ? calloc((size_t)scan->nvars + 1, 1) : NULL;
   if (scan)
     memo_setup(g, e, scan, stepped);
