@@ -1,15 +1,18 @@
-/* einc check: the model on both targets with the same inputs, in memory,
- * and every output of the accelerator compared with the CPU reference:
- * element by element, |accel - cpu| <= atol*scale + rtol*|cpu| with scale
- * = max(1, max|cpu|), the golden tests' rule: the two targets sum in
- * different orders, so an element that cancels to near zero in a layer
- * whose values reach thousands differs by rounding of the thousands, not of
- * itself. One line per output and a verdict on standard output; exit 1 when
- * one is out. */
+/* einc check: the model on the accelerator, on the CPU in f32 and (by
+ * default) on the CPU in f64, all with the same inputs, in memory. Against
+ * the f64 reference each element of the accelerator must be about as close
+ * as the f32 CPU is (check_rule.h): both targets round in fp32, and the
+ * reference tells how much rounding the program itself amplifies there.
+ * --reference f32 keeps the older comparison with the f32 CPU: element by
+ * element, |accel - cpu| <= atol*scale + rtol*|cpu| with scale = max(1,
+ * max|cpu|), the golden tests' rule. One line per output and a verdict on
+ * standard output; exit 1 when one is out. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "driver/check_rule.h"
 #include "driver/driver.h"
 
 typedef struct Compare {
@@ -78,6 +81,14 @@ static void format_value(float v, char *out, size_t cap) {
     snprintf(out, cap, "%.7g", (double)v);
 }
 
+/* A float64 value with the digits that tell it from its binary32 neighbours. */
+static void format_double(double v, char *out, size_t cap) {
+  if (isnan(v))
+    snprintf(out, cap, "nan");
+  else
+    snprintf(out, cap, "%.10g", v);
+}
+
 static bool report_output(const Options *o, const Tensor *t, const float *cpu, const float *acc) {
   int64_t n = tensor_elements(t);
   Compare r = compare(cpu, acc, n, o->rtol, o->atol);
@@ -94,16 +105,61 @@ static bool report_output(const Options *o, const Tensor *t, const float *cpu, c
   return r.ok;
 }
 
+/* "at [3, 7]", or "nowhere" for no element (every error 0). */
+static void place_text(const Tensor *t, int64_t i, char *out, size_t cap) {
+  if (i < 0) {
+    snprintf(out, cap, "nowhere");
+    return;
+  }
+  char where[480];
+  where[0] = '\0';
+  format_index(t, i, where, sizeof where);
+  snprintf(out, cap, "at [%s]", where);
+}
+
+/* "y: cpu max err A (R of scale S) at [..]; accel max err ... ; worst at
+ * [..] (f64 .., cpu .., accel .., X of its allowance): ok". */
+static bool report_output_f64(const Options *o, const Tensor *t, const double *ref,
+                              const float *cpu, const float *acc) {
+  int64_t n = tensor_elements(t);
+  CheckRule rule = check_default_rule();
+  rule.atol = o->atol;
+  rule.rtol = o->rtol;
+  CheckResult r = check_against_f64(ref, cpu, acc, n, &rule);
+  char cpu_at[512], acc_at[512], worst_at[512], rv[40], cv[32], av[32], slack[96] = "";
+  place_text(t, r.cpu.where, cpu_at, sizeof cpu_at);
+  place_text(t, r.accel.where, acc_at, sizeof acc_at);
+  place_text(t, n ? r.worst : -1, worst_at, sizeof worst_at);
+  format_double(n ? ref[r.worst] : 0, rv, sizeof rv);
+  format_value(n ? cpu[r.worst] : 0, cv, sizeof cv);
+  format_value(n ? acc[r.worst] : 0, av, sizeof av);
+  if (o->atol > 0 || o->rtol > 0)
+    snprintf(slack, sizeof slack, " (with atol %g, rtol %g)", o->atol, o->rtol);
+  printf("%s: cpu max err %.1e (%.1e of scale %.3g) %s; accel max err %.1e (%.1e) %s; "
+         "worst %s (f64 %s, cpu %s, accel %s, %.2g of its allowance%s): ",
+         t->name, r.cpu.abs, r.cpu.abs / r.scale, r.scale, cpu_at, r.accel.abs,
+         r.accel.abs / r.scale, acc_at, worst_at, rv, cv, av, r.worst_ratio, slack);
+  if (r.failed)
+    printf("FAILED (%lld of %lld elements)\n", (long long)r.failed, (long long)n);
+  else
+    printf("ok\n");
+  return r.failed == 0;
+}
+
 /* Each output of the accelerator's cascade c against the reference's
- * tensor of the same name in ref. */
-static int report(const Options *o, const Cascade *c, float **acc, const Cascade *ref,
-                  float **cpu) {
+ * tensor of the same name in ref (cpu in f32, ref64 in f64 or NULL). */
+static int report(const Options *o, const Cascade *c, float **acc, const Cascade *ref, float **cpu,
+                  float **ref64) {
   int n = 0, bad = 0;
   for (int i = 0; i < c->ntensors; i++)
     if (c->tensors[i]->role == ROLE_OUTPUT) {
       n++;
       const Tensor *r = cascade_find_tensor(ref, c->tensors[i]->name);
-      bad += !report_output(o, c->tensors[i], cpu[r->id], acc[i]);
+      if (ref64)
+        bad += !report_output_f64(o, c->tensors[i], (const double *)(const void *)ref64[r->id],
+                                  cpu[r->id], acc[i]);
+      else
+        bad += !report_output(o, c->tensors[i], cpu[r->id], acc[i]);
     }
   if (bad == 0)
     printf("check: all %d output%s within tolerance\n", n, n == 1 ? "" : "s");
@@ -123,6 +179,48 @@ static void copy_inputs(const Cascade *c, float **from, const Cascade *ref, floa
       memcpy(to[cascade_find_tensor(ref, t->name)->id], from[i],
              (size_t)tensor_elements(t) * sizeof(float));
   }
+}
+
+/* The same, widened to the f64 reference's doubles. */
+static void widen_inputs(const Cascade *c, float **from, const Cascade *ref, float **to) {
+  for (int i = 0; i < c->ntensors; i++) {
+    const Tensor *t = c->tensors[i];
+    if (t->role != ROLE_INPUT && t->role != ROLE_PARAM)
+      continue;
+    double *d = (double *)(void *)to[cascade_find_tensor(ref, t->name)->id];
+    for (int64_t j = 0; j < tensor_elements(t); j++)
+      d[j] = from[i][j];
+  }
+}
+
+/* Only the outputs are compared: the intermediates' memory goes back
+ * before the next target runs (at real sizes the f64 reference's scan
+ * states alone take hundreds of MB). */
+static void free_intermediates(const Cascade *c, float **bufs) {
+  for (int i = 0; i < c->ntensors; i++)
+    if (c->tensors[i]->role == ROLE_INTERMEDIATE) {
+      free(bufs[i]);
+      bufs[i] = NULL;
+    }
+}
+
+/* The reference p run in f64 on the accelerator's inputs; NULL after a
+ * message. */
+static float **run_f64(const Options *o, const LoopProgram *p, const Cascade *c, float **acc,
+                       Arena *arena) {
+  const Cascade *ref = p->cascade;
+  float **bufs = alloc_tensors(ref, true, CPU_F64);
+  CpuTimes times;
+  double run_s;
+  if (!bufs)
+    return NULL;
+  widen_inputs(c, acc, ref, bufs);
+  if (cpu_execute(p, entry_name(o, arena), CPU_F64, bufs, &times, &run_s)) {
+    free_intermediates(ref, bufs);
+    return bufs;
+  }
+  free_tensors(ref, bufs);
+  return NULL;
 }
 
 /* The reference: the model read again and compiled for the CPU under the
@@ -150,17 +248,22 @@ static int check_cascade(const Options *o, Compilation *cc) {
   if (!p || !accel_build(o, cc, &ap))
     return EXIT_REJECTED;
   const Cascade *ref = p->cascade;
-  float **acc = alloc_tensors(c, false), **cpu = NULL;
+  float **acc = alloc_tensors(c, false, CPU_F32), **cpu = NULL, **ref64 = NULL;
   SimStats st;
   CpuTimes times;
   double run_s;
   int status = EXIT_REJECTED;
-  if (acc && fill_inputs(o, c, acc) && accel_execute(o, c, &ap.bin, acc, &st) &&
-      report_stats(o, &st) && (cpu = alloc_tensors(ref, true)) != NULL) {
+  if (acc && fill_inputs(o, c, acc, CPU_F32) && accel_execute(o, c, &ap.bin, acc, &st) &&
+      report_stats(o, &st) && (cpu = alloc_tensors(ref, true, CPU_F32)) != NULL) {
     copy_inputs(c, acc, ref, cpu);
-    if (cpu_execute(p, entry_name(o, arena), cpu, &times, &run_s))
-      status = report(o, c, acc, ref, cpu);
+    bool cpu_ran = cpu_execute(p, entry_name(o, arena), CPU_F32, cpu, &times, &run_s);
+    if (cpu_ran)
+      free_intermediates(ref, cpu);
+    if (cpu_ran && (o->reference_f32 || (ref64 = run_f64(o, p, c, acc, arena)) != NULL))
+      status = report(o, c, acc, ref, cpu, ref64);
   }
+  if (ref64)
+    free_tensors(ref, ref64);
   free_tensors(ref, cpu);
   free_tensors(c, acc);
   accel_free(&ap);

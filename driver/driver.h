@@ -36,8 +36,11 @@ typedef struct Options {
   const char *mapping_path; /* --mapping FILE.yaml */
   const char *stats;        /* --stats FILE.json */
   bool verbose;
-  double rtol, atol; /* einc check */
+  double rtol, atol;      /* einc check */
+  bool reference_f32;     /* check --reference f32: today's comparison with the f32 cpu */
+  CpuPrecision precision; /* run --target cpu --precision */
   uint64_t seed;
+  double seed_scale; /* seeded values are uniform in [-seed_scale, seed_scale) */
   Define *defs;
   int ndefs;
   InputFile *inputs;
@@ -72,22 +75,28 @@ bool check_outputs_writable(const Cascade *c);
 /* Every --input names an input or param of the model, once. */
 bool check_inputs(const Options *o, const Cascade *c);
 /* A buffer per tensor (64-byte aligned, zeroed, followed by a guard); with
- * all false, intermediates get none (NULL). NULL after a message. */
-float **alloc_tensors(const Cascade *c, bool all);
+ * all false, intermediates get none (NULL). NULL after a message. Buffers
+ * hold floats, or doubles in CPU_F64 (the table is float ** either way, as
+ * the generated code takes it). */
+float **alloc_tensors(const Cascade *c, bool all, CpuPrecision precision);
 void free_tensors(const Cascade *c, float **bufs);
 /* False (after a message) when something wrote past a buffer's end. */
-bool guards_intact(const Cascade *c, float **bufs);
-/* Every input and param from its --input file, else the seeded generator. */
-bool fill_inputs(const Options *o, const Cascade *c, float **bufs);
+bool guards_intact(const Cascade *c, float **bufs, CpuPrecision precision);
+/* Every input and param from its --input file, else the seeded generator
+ * (scaled by --seed-scale); in CPU_F64 widened to double (an --input file
+ * may then also hold float64). */
+bool fill_inputs(const Options *o, const Cascade *c, float **bufs, CpuPrecision precision);
 const InputFile *input_for(const Options *o, const char *name);
-/* Writes every output as OUTDIR/NAME.npy; *written counts them. */
-bool write_outputs(const Options *o, const Cascade *c, float **bufs, int *written);
+/* Writes every output as OUTDIR/NAME.npy ('<f4', or '<f8' in CPU_F64);
+ * *written counts them. */
+bool write_outputs(const Options *o, const Cascade *c, float **bufs, CpuPrecision precision,
+                   int *written);
 
 /* ---- the targets, in memory ---------------------------------------------- */
 
 /* JIT-compiles p and runs it on bufs (every tensor, alloc_tensors(c, true)). */
-bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes *times,
-                 double *run_s);
+bool cpu_execute(const LoopProgram *p, const char *name, CpuPrecision precision, float **bufs,
+                 CpuTimes *times, double *run_s);
 
 /* Compiles the mapped program for o->arch and checks the binary against the
  * architecture; false after reporting. */

@@ -30,9 +30,12 @@ static const char usage_text[] =
     "      comments from the map pass on; --format mapping prints the mapping alone,\n"
     "      as a file that --mapping reads back\n"
     "  run MODEL.ein [--target cpu|accel] [-D NAME=VALUE]... [--input NAME=FILE.npy]...\n"
-    "      [--seed N] [--outdir DIR] [--fusion none|auto] [--mapping FILE.yaml]\n"
+    "      [--seed N] [--seed-scale S] [--outdir DIR] [--fusion none|auto]\n"
+    "      [--mapping FILE.yaml]\n"
     "      compile and run in memory; write every output as DIR/NAME.npy; inputs not\n"
-    "      given are seeded pseudo-random values, the same on both targets.\n"
+    "      given are seeded pseudo-random values in [-S, S), the same on both targets.\n"
+    "      --target cpu also takes [--precision f32|f64]: f64 runs the program in\n"
+    "      double precision and writes float64 outputs (the reference check uses).\n"
     "      --target accel runs on the bundled simulator and also takes\n"
     "      [--arch ARCH.yaml] [--stats FILE.json] [--verbose]\n"
     "  compile MODEL.ein --target cpu -o OUT.o|OUT.s|OUT.ll [--name C_NAME]\n"
@@ -41,14 +44,17 @@ static const char usage_text[] =
     "  compile MODEL.ein --target accel [--arch ARCH.yaml] [--fusion none|auto]\n"
     "      [--mapping FILE.yaml] -o MODEL.ebin\n"
     "      an accelerator binary for einsim\n"
-    "  check MODEL.ein [--rtol R] [--atol A] [--arch ARCH.yaml] [--fusion none|auto]\n"
-    "      [--mapping FILE.yaml] [-D NAME=VALUE]... [--input NAME=FILE.npy]... [--seed N] [--stats "
-    "FILE.json]\n"
+    "  check MODEL.ein [--reference f64|f32] [--rtol R] [--atol A] [--arch ARCH.yaml]\n"
+    "      [--fusion none|auto] [--mapping FILE.yaml] [-D NAME=VALUE]...\n"
+    "      [--input NAME=FILE.npy]... [--seed N] [--seed-scale S] [--stats FILE.json]\n"
     "      [--verbose]\n"
-    "      run on both targets with the same inputs and compare each output of the\n"
-    "      accelerator with the cpu's: |accel - cpu| <= atol + rtol*|cpu| everywhere\n"
-    "      (default rtol 1e-4, atol 1e-5; the accelerator's exp, log, ... differ from\n"
-    "      libm by a few ulp); one line per output; exit 1 when one is out of tolerance\n"
+    "      run the accelerator, the cpu in f32 and the cpu in f64 on the same inputs;\n"
+    "      each element of the accelerator must be about as close to f64 as the\n"
+    "      cpu's: |accel - f64| <= 4*|cpu - f64| + 16 ulp + 2*max|cpu - f64| + 1 ulp\n"
+    "      of the output's largest value (docs/cli-notes.md); --rtol, --atol add\n"
+    "      slack (default 0). --reference f32: |accel - cpu| <= atol*max(1, max|cpu|)\n"
+    "      + rtol*|cpu| (default rtol 1e-4, atol 1e-5). One line per output; exit 1\n"
+    "      when one is out of tolerance\n"
     "  disasm MODEL.ein|PROG.ebin [--arch ARCH.yaml] [--fusion none|auto]\n"
     "      [--mapping FILE.yaml] [-D NAME=VALUE]... [-o FILE]\n"
     "      the accelerator program as einasm text: a model is compiled and listed with\n"
@@ -120,6 +126,9 @@ typedef enum {
   OPT_RTOL,
   OPT_ATOL,
   OPT_MAPPING,
+  OPT_PRECISION,
+  OPT_SEED_SCALE,
+  OPT_REFERENCE,
   OPT_COUNT
 } OptId;
 
@@ -148,6 +157,9 @@ static const struct {
     [OPT_RTOL] = {"--rtol", CMD_CHECK, false},
     [OPT_ATOL] = {"--atol", CMD_CHECK, false},
     [OPT_MAPPING] = {"--mapping", CMD_ALL, false},
+    [OPT_PRECISION] = {"--precision", CMD_RUN, false},
+    [OPT_SEED_SCALE] = {"--seed-scale", CMD_RUN | CMD_CHECK, false},
+    [OPT_REFERENCE] = {"--reference", CMD_CHECK, false},
 };
 
 #if defined(__GNUC__)
@@ -209,13 +221,23 @@ static const struct {
   OptId id;
   const char *needs;
 } value_options[] = {
-    {"--format", OPT_FORMAT, "a value"},     {"--target", OPT_TARGET, "a value"},
-    {"--input", OPT_INPUT, "NAME=FILE.npy"}, {"--seed", OPT_SEED, "a value"},
-    {"--outdir", OPT_OUTDIR, "a directory"}, {"--arch", OPT_ARCH, "ARCH.yaml"},
-    {"--name", OPT_NAME, "a value"},         {"--after", OPT_AFTER, "a value"},
-    {"--output", OPT_OUTPUT, "a file name"}, {"--fusion", OPT_FUSION, "none or auto"},
-    {"--stats", OPT_STATS, "FILE.json"},     {"--rtol", OPT_RTOL, "a number"},
-    {"--atol", OPT_ATOL, "a number"},        {"--mapping", OPT_MAPPING, "FILE.yaml"},
+    {"--format", OPT_FORMAT, "a value"},
+    {"--target", OPT_TARGET, "a value"},
+    {"--input", OPT_INPUT, "NAME=FILE.npy"},
+    {"--seed", OPT_SEED, "a value"},
+    {"--outdir", OPT_OUTDIR, "a directory"},
+    {"--arch", OPT_ARCH, "ARCH.yaml"},
+    {"--name", OPT_NAME, "a value"},
+    {"--after", OPT_AFTER, "a value"},
+    {"--output", OPT_OUTPUT, "a file name"},
+    {"--fusion", OPT_FUSION, "none or auto"},
+    {"--stats", OPT_STATS, "FILE.json"},
+    {"--rtol", OPT_RTOL, "a number"},
+    {"--atol", OPT_ATOL, "a number"},
+    {"--mapping", OPT_MAPPING, "FILE.yaml"},
+    {"--precision", OPT_PRECISION, "f32 or f64"},
+    {"--seed-scale", OPT_SEED_SCALE, "a number"},
+    {"--reference", OPT_REFERENCE, "f64 or f32"},
 };
 
 /* A tolerance: a finite number, not negative. */
@@ -227,6 +249,11 @@ static bool parse_tolerance(const char *v, double *out) {
     return false;
   *out = d;
   return true;
+}
+
+/* A seed scale: a finite number above 0. */
+static bool parse_seed_scale(const char *v, double *out) {
+  return parse_tolerance(v, out) && *out > 0;
 }
 
 static int set_input(Options *o, const char *v) {
@@ -269,6 +296,20 @@ static int set_option(Options *o, OptId id, const char *v) {
   case OPT_ATOL:
     if (!parse_tolerance(v, id == OPT_RTOL ? &o->rtol : &o->atol))
       return usage_error("bad %s '%s': expected a non-negative number", option_rules[id].name, v);
+    return 0;
+  case OPT_PRECISION:
+    if (strcmp(v, "f32") && strcmp(v, "f64"))
+      return usage_error("unknown precision '%s': expected f32 or f64", v);
+    o->precision = strcmp(v, "f64") == 0 ? CPU_F64 : CPU_F32;
+    return 0;
+  case OPT_REFERENCE:
+    if (strcmp(v, "f32") && strcmp(v, "f64"))
+      return usage_error("unknown reference '%s': expected f64 or f32", v);
+    o->reference_f32 = strcmp(v, "f32") == 0;
+    return 0;
+  case OPT_SEED_SCALE:
+    if (!parse_seed_scale(v, &o->seed_scale))
+      return usage_error("bad --seed-scale '%s': expected a positive number", v);
     return 0;
   case OPT_INPUT:
     return set_input(o, v);
@@ -357,12 +398,26 @@ static int check_applicable(Options *o, unsigned seen) {
   for (int id = 0; id < OPT_COUNT; id++)
     if ((seen >> id & 1) && option_rules[id].accel && strcmp(o->target, "accel") != 0)
       return usage_error("%s applies only to --target accel", option_rules[id].name);
+  if ((seen >> OPT_PRECISION & 1) && strcmp(o->target, "cpu") != 0)
+    return usage_error("--precision applies only to --target cpu");
   return 0;
+}
+
+/* Against the float64 reference --rtol and --atol are extra slack, none
+ * unless given; the defaults are those of the f32 comparison. */
+static void tolerance_defaults(Options *o, unsigned seen) {
+  if (o->reference_f32)
+    return;
+  if (!(seen >> OPT_RTOL & 1))
+    o->rtol = 0;
+  if (!(seen >> OPT_ATOL & 1))
+    o->atol = 0;
 }
 
 /* What the command needs of its options, before any work is done. */
 static int check_usage(Options *o, unsigned seen) {
   int status = check_applicable(o, seen);
+  tolerance_defaults(o, seen);
   if (status == 0 && strcmp(o->command, "compile") == 0)
     status = compile_usage(o);
   if (status == 0 && strcmp(o->command, "disasm") == 0 && is_binary_file(o->model) &&
@@ -562,7 +617,9 @@ int main(int argc, char **argv) {
                .outdir = ".",
                .fusion = FUSION_AUTO,
                .rtol = 1e-4,
-               .atol = 1e-5};
+               .atol = 1e-5,
+               .precision = CPU_F32,
+               .seed_scale = 1};
   unsigned seen = 0;
   int status = parse_args(argc, argv, &o, &seen);
   if (status == 0)

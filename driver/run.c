@@ -15,10 +15,10 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes *times,
-                 double *run_s) {
+bool cpu_execute(const LoopProgram *p, const char *name, CpuPrecision precision, float **bufs,
+                 CpuTimes *times, double *run_s) {
   char *error = NULL;
-  CpuJit *jit = cpu_jit(p, name, times, &error);
+  CpuJit *jit = cpu_jit_in(p, name, precision, times, &error);
   if (!jit) {
     fprintf(stderr, "einc: %s\n", error);
     free(error);
@@ -28,23 +28,24 @@ bool cpu_execute(const LoopProgram *p, const char *name, float **bufs, CpuTimes 
   cpu_jit_entry(jit)(bufs);
   *run_s = now_s() - t0;
   cpu_jit_free(jit);
-  return guards_intact(p->cascade, bufs);
+  return guards_intact(p->cascade, bufs, precision);
 }
 
 static int run_cpu(const Options *o, Compilation *cc) {
   const Cascade *c = cc->cascade;
   if (!check_target(c, "cpu") || !check_inputs(o, c) || !check_outputs_writable(c))
     return EXIT_REJECTED;
-  float **bufs = alloc_tensors(c, true);
+  float **bufs = alloc_tensors(c, true, o->precision);
   if (!bufs)
     return EXIT_REJECTED;
   int status = EXIT_REJECTED, written = 0;
   CpuTimes times;
   double run_s;
-  if (fill_inputs(o, c, bufs) &&
-      cpu_execute(cc->loops, entry_name(o, cc->arena), bufs, &times, &run_s) &&
-      write_outputs(o, c, bufs, &written)) {
-    fprintf(stderr, "einc: cpu: compiled in %.1f ms, ran in %.3f ms; wrote %d output%s to %s\n",
+  if (fill_inputs(o, c, bufs, o->precision) &&
+      cpu_execute(cc->loops, entry_name(o, cc->arena), o->precision, bufs, &times, &run_s) &&
+      write_outputs(o, c, bufs, o->precision, &written)) {
+    fprintf(stderr, "einc: cpu%s: compiled in %.1f ms, ran in %.3f ms; wrote %d output%s to %s\n",
+            o->precision == CPU_F64 ? " (f64)" : "",
             1e3 * (times.codegen_s + times.optimize_s + times.jit_s), 1e3 * run_s, written,
             written == 1 ? "" : "s", o->outdir);
     status = 0;
@@ -63,11 +64,11 @@ static int run_accel(const Options *o, Compilation *cc) {
   if (!accel_build(o, cc, &ap))
     return EXIT_REJECTED;
   double compile_s = now_s() - t0;
-  float **bufs = alloc_tensors(c, false);
+  float **bufs = alloc_tensors(c, false, CPU_F32);
   int status = EXIT_REJECTED, written = 0;
   SimStats st;
-  if (bufs && fill_inputs(o, c, bufs) && accel_execute(o, c, &ap.bin, bufs, &st) &&
-      write_outputs(o, c, bufs, &written) && report_stats(o, &st)) {
+  if (bufs && fill_inputs(o, c, bufs, CPU_F32) && accel_execute(o, c, &ap.bin, bufs, &st) &&
+      write_outputs(o, c, bufs, CPU_F32, &written) && report_stats(o, &st)) {
     if (o->verbose)
       fprintf(stderr,
               "einc: accel: compiled %llu instructions in %.1f ms; wrote %d output%s to %s\n",

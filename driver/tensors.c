@@ -79,15 +79,17 @@ static bool npy_dims(const Tensor *t, uint32_t *dims) {
   return true;
 }
 
-static bool fill_input(const Options *o, const Tensor *t, float *buf) {
-  const InputFile *in = input_for(o, t->name);
-  if (!in) {
-    rng_fill(buf, (size_t)tensor_elements(t), o->seed, t->name);
-    return true;
-  }
-  uint32_t dims[NPY_MAX_RANK];
-  if (!npy_dims(t, dims))
-    return false;
+/* The seeded values of t, scaled by --seed-scale: (float)(v * S) for the
+ * generator's v in [-1, 1), exact when S is a power of two. */
+static void seeded_values(const Options *o, const Tensor *t, float *buf) {
+  size_t n = (size_t)tensor_elements(t);
+  rng_fill(buf, n, o->seed, t->name);
+  if (o->seed_scale != 1)
+    for (size_t i = 0; i < n; i++)
+      buf[i] = (float)((double)buf[i] * o->seed_scale);
+}
+
+static bool fill_input_f32(const Tensor *t, const InputFile *in, float *buf, const uint32_t *dims) {
   NpyArray a;
   char msg[512];
   if (!npy_read_shape(in->path, (uint32_t)t->rank, dims, &a, msg, sizeof msg)) {
@@ -99,34 +101,83 @@ static bool fill_input(const Options *o, const Tensor *t, float *buf) {
   return true;
 }
 
-bool fill_inputs(const Options *o, const Cascade *c, float **bufs) {
+/* A float64 buffer takes '<f4' files (widened) and '<f8' files as they are. */
+static bool fill_input_f64(const Tensor *t, const InputFile *in, double *buf,
+                           const uint32_t *dims) {
+  NpyArray64 a;
+  char msg[512];
+  if (!npy_read_shape_f64(in->path, (uint32_t)t->rank, dims, &a, msg, sizeof msg)) {
+    fprintf(stderr, "einc: --input %s: %s\n", t->name, msg);
+    return false;
+  }
+  memcpy(buf, a.data, (size_t)a.count * sizeof(double));
+  npy_free_f64(&a);
+  return true;
+}
+
+/* The seeded values of t widened to double: the f64 reference starts from
+ * exactly the binary32 values the f32 targets get. */
+static bool seeded_values_f64(const Options *o, const Tensor *t, double *buf) {
+  size_t n = (size_t)tensor_elements(t);
+  float *tmp = malloc(n ? n * sizeof *tmp : sizeof *tmp);
+  if (!tmp) {
+    fprintf(stderr, "einc: out of memory for tensor '%s'\n", t->name);
+    return false;
+  }
+  seeded_values(o, t, tmp);
+  for (size_t i = 0; i < n; i++)
+    buf[i] = tmp[i];
+  free(tmp);
+  return true;
+}
+
+static bool fill_input(const Options *o, const Tensor *t, float *buf, CpuPrecision precision) {
+  const InputFile *in = input_for(o, t->name);
+  if (!in && precision == CPU_F64)
+    return seeded_values_f64(o, t, (double *)(void *)buf);
+  if (!in) {
+    seeded_values(o, t, buf);
+    return true;
+  }
+  uint32_t dims[NPY_MAX_RANK];
+  if (!npy_dims(t, dims))
+    return false;
+  if (precision == CPU_F64)
+    return fill_input_f64(t, in, (double *)(void *)buf, dims);
+  return fill_input_f32(t, in, buf, dims);
+}
+
+bool fill_inputs(const Options *o, const Cascade *c, float **bufs, CpuPrecision precision) {
   for (int i = 0; i < c->ntensors; i++) {
     const Tensor *t = c->tensors[i];
-    if ((t->role == ROLE_INPUT || t->role == ROLE_PARAM) && !fill_input(o, t, bufs[i]))
+    if ((t->role == ROLE_INPUT || t->role == ROLE_PARAM) && !fill_input(o, t, bufs[i], precision))
       return false;
   }
   return true;
 }
 
-static bool write_output(const Options *o, const Tensor *t, const float *buf) {
+static bool write_output(const Options *o, const Tensor *t, const float *buf,
+                         CpuPrecision precision) {
   char path[4096];
   snprintf(path, sizeof path, "%s/%s.npy", o->outdir, t->name);
   uint64_t dims[NPY_MAX_RANK];
   for (int d = 0; d < t->rank; d++)
     dims[d] = (uint64_t)t->dims[d];
   char msg[512];
-  if (!npy_write(path, (uint32_t)t->rank, dims, buf, msg, sizeof msg)) {
+  bool ok = precision == CPU_F64 ? npy_write_f64(path, (uint32_t)t->rank, dims,
+                                                 (const double *)(const void *)buf, msg, sizeof msg)
+                                 : npy_write(path, (uint32_t)t->rank, dims, buf, msg, sizeof msg);
+  if (!ok)
     fprintf(stderr, "einc: %s\n", msg);
-    return false;
-  }
-  return true;
+  return ok;
 }
 
-bool write_outputs(const Options *o, const Cascade *c, float **bufs, int *written) {
+bool write_outputs(const Options *o, const Cascade *c, float **bufs, CpuPrecision precision,
+                   int *written) {
   *written = 0;
   for (int i = 0; i < c->ntensors; i++)
     if (c->tensors[i]->role == ROLE_OUTPUT) {
-      if (!write_output(o, c->tensors[i], bufs[i]))
+      if (!write_output(o, c->tensors[i], bufs[i], precision))
         return false;
       ++*written;
     }
@@ -138,15 +189,16 @@ bool write_outputs(const Options *o, const Cascade *c, float **bufs, int *writte
  * unnoticed (ASan does not see into JIT code). */
 enum { GUARD_BYTES = 64, GUARD_BYTE = 0xA5 };
 
-static size_t buffer_bytes(const Tensor *t) {
-  return (size_t)cpu_aligned_bytes(tensor_elements(t));
+static size_t buffer_bytes(const Tensor *t, CpuPrecision precision) {
+  return (size_t)cpu_aligned_bytes_in(tensor_elements(t), precision);
 }
 
-bool guards_intact(const Cascade *c, float **bufs) {
+bool guards_intact(const Cascade *c, float **bufs, CpuPrecision precision) {
   for (int i = 0; i < c->ntensors; i++) {
     if (!bufs[i])
       continue;
-    const unsigned char *g = (const unsigned char *)bufs[i] + buffer_bytes(c->tensors[i]);
+    const unsigned char *g =
+        (const unsigned char *)bufs[i] + buffer_bytes(c->tensors[i], precision);
     for (int j = 0; j < GUARD_BYTES; j++)
       if (g[j] != GUARD_BYTE) {
         fprintf(stderr, "einc: internal error: the generated code wrote past tensor '%s'\n",
@@ -157,12 +209,12 @@ bool guards_intact(const Cascade *c, float **bufs) {
   return true;
 }
 
-float **alloc_tensors(const Cascade *c, bool all) {
+float **alloc_tensors(const Cascade *c, bool all, CpuPrecision precision) {
   float **bufs = calloc((size_t)c->ntensors + 1, sizeof *bufs);
   for (int i = 0; i < c->ntensors; i++) {
     if (!all && c->tensors[i]->role == ROLE_INTERMEDIATE)
       continue;
-    size_t bytes = buffer_bytes(c->tensors[i]);
+    size_t bytes = buffer_bytes(c->tensors[i], precision);
     bufs[i] = aligned_alloc(64, bytes + GUARD_BYTES);
     if (!bufs[i]) {
       fprintf(stderr, "einc: out of memory for tensor '%s' (%zu bytes)\n", c->tensors[i]->name,

@@ -19,6 +19,13 @@ void npy_free(NpyArray *a) {
   memset(a, 0, sizeof *a);
 }
 
+/* What the header says: the shape, and the element size its dtype gives. */
+typedef struct Header {
+  uint32_t rank;
+  uint64_t dims[NPY_MAX_RANK];
+  unsigned elem_bytes; /* 4 ('<f4') or 8 ('<f8', when allowed) */
+} Header;
+
 /* A cursor over the header text. */
 typedef struct Cur {
   const char *p, *end;
@@ -67,7 +74,7 @@ static bool read_word(Cur *c, const char *word) {
   return false;
 }
 
-static bool read_shape(Cur *c, NpyArray *a, char *msg, size_t msg_size) {
+static bool read_shape(Cur *c, Header *a, char *msg, size_t msg_size) {
   if (!eat(c, '(')) {
     snprintf(msg, msg_size, "'shape' must be a tuple");
     return false;
@@ -105,7 +112,25 @@ static bool read_shape(Cur *c, NpyArray *a, char *msg, size_t msg_size) {
   }
 }
 
-static bool parse_header(const char *text, size_t len, NpyArray *a, char *msg, size_t msg_size) {
+/* The element size of dtype descr, or 0 when it is not accepted. */
+static unsigned descr_bytes(const char *descr, bool allow_f8, char *msg, size_t msg_size) {
+  if (strcmp(descr, "<f4") == 0)
+    return 4;
+  if (allow_f8 && strcmp(descr, "<f8") == 0)
+    return 8;
+  if (allow_f8)
+    snprintf(msg, msg_size,
+             "dtype '%s' is not supported (only '<f4' or '<f8', little-endian float32 or "
+             "float64)",
+             descr);
+  else
+    snprintf(msg, msg_size, "dtype '%s' is not supported (only '<f4', little-endian float32)",
+             descr);
+  return 0;
+}
+
+static bool parse_header(const char *text, size_t len, bool allow_f8, Header *a, char *msg,
+                         size_t msg_size) {
   Cur c = {text, text + len};
   bool have_descr = false, have_order = false, have_shape = false;
   if (!eat(&c, '{')) {
@@ -126,11 +151,8 @@ static bool parse_header(const char *text, size_t len, NpyArray *a, char *msg, s
         snprintf(msg, msg_size, "'descr' must be a string");
         return false;
       }
-      if (strcmp(descr, "<f4") != 0) {
-        snprintf(msg, msg_size, "dtype '%s' is not supported (only '<f4', little-endian float32)",
-                 descr);
+      if ((a->elem_bytes = descr_bytes(descr, allow_f8, msg, msg_size)) == 0)
         return false;
-      }
       have_descr = true;
     } else if (strcmp(key, "fortran_order") == 0 && !have_order) {
       if (read_word(&c, "True")) {
@@ -174,7 +196,10 @@ static bool parse_header(const char *text, size_t len, NpyArray *a, char *msg, s
   return true;
 }
 
-bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t msg_size) {
+/* The header of a file image, checked against the data that follows:
+ * *data_at is where the data starts, *count the number of elements. */
+static bool parse_image(const uint8_t *buf, size_t len, bool allow_f8, Header *a,
+                        uint64_t *count_out, size_t *data_at_out, char *msg, size_t msg_size) {
   memset(a, 0, sizeof *a);
   if (len < 10 || memcmp(buf, npy_magic, 6) != 0) {
     snprintf(msg, msg_size, "not a .npy file (bad magic)");
@@ -213,43 +238,118 @@ bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t ms
       return false;
     }
   }
-  if (!parse_header((const char *)buf + start, header_len, a, msg, msg_size))
+  if (!parse_header((const char *)buf + start, header_len, allow_f8, a, msg, msg_size))
     return false;
-  uint64_t count = 1;
+  uint64_t count = 1, size = a->elem_bytes;
   for (uint32_t i = 0; i < a->rank; i++) {
-    if (a->dims[i] != 0 && count > NPY_MAX_BYTES / 4 / a->dims[i]) {
+    if (a->dims[i] != 0 && count > NPY_MAX_BYTES / size / a->dims[i]) {
       snprintf(msg, msg_size, "array too large");
       return false;
     }
     count *= a->dims[i];
   }
   size_t data_at = start + header_len;
-  if (len - data_at != count * 4) {
+  if (len - data_at != count * size) {
     snprintf(msg, msg_size, "%s data: %zu bytes for %llu elements (expected %llu)",
-             len - data_at < count * 4 ? "truncated" : "extra", len - data_at,
-             (unsigned long long)count, (unsigned long long)(count * 4));
+             len - data_at < count * size ? "truncated" : "extra", len - data_at,
+             (unsigned long long)count, (unsigned long long)(count * size));
     return false;
   }
-  a->count = count;
+  *count_out = count;
+  *data_at_out = data_at;
+  return true;
+}
+
+static uint64_t load_le(const uint8_t *p, unsigned bytes) {
+  uint64_t u = 0;
+  for (unsigned b = 0; b < bytes; b++)
+    u |= (uint64_t)p[b] << (8 * b);
+  return u;
+}
+
+static void store_le(uint8_t *p, uint64_t u, unsigned bytes) {
+  for (unsigned b = 0; b < bytes; b++)
+    p[b] = (uint8_t)(u >> (8 * b));
+}
+
+/* Element i of the data as a double (a float32 widened exactly). */
+static double element_at(const uint8_t *data, uint64_t i, unsigned bytes) {
+  uint64_t u = load_le(data + bytes * i, bytes);
+  if (bytes == 8) {
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+  }
+  uint32_t w = (uint32_t)u;
+  float f;
+  memcpy(&f, &w, 4);
+  return f;
+}
+
+bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t msg_size) {
+  memset(a, 0, sizeof *a);
+  Header h;
+  uint64_t count;
+  size_t data_at;
+  if (!parse_image(buf, len, false, &h, &count, &data_at, msg, msg_size))
+    return false;
   a->data = malloc(count ? count * 4 : 4);
   if (!a->data) {
     snprintf(msg, msg_size, "out of memory");
     return false;
   }
+  a->rank = h.rank;
+  memcpy(a->dims, h.dims, sizeof a->dims);
+  a->count = count;
   for (uint64_t i = 0; i < count; i++) {
-    const uint8_t *p = buf + data_at + 4 * i;
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t u = (uint32_t)load_le(buf + data_at + 4 * i, 4);
     memcpy(&a->data[i], &u, 4);
   }
   return true;
+}
+
+bool npy_parse_f64(const uint8_t *buf, size_t len, NpyArray64 *a, char *msg, size_t msg_size) {
+  memset(a, 0, sizeof *a);
+  Header h;
+  uint64_t count;
+  size_t data_at;
+  if (!parse_image(buf, len, true, &h, &count, &data_at, msg, msg_size))
+    return false;
+  a->data = malloc(count ? count * 8 : 8);
+  if (!a->data) {
+    snprintf(msg, msg_size, "out of memory");
+    return false;
+  }
+  a->rank = h.rank;
+  memcpy(a->dims, h.dims, sizeof a->dims);
+  a->count = count;
+  for (uint64_t i = 0; i < count; i++)
+    a->data[i] = element_at(buf + data_at, i, h.elem_bytes);
+  return true;
+}
+
+void npy_free_f64(NpyArray64 *a) {
+  free(a->data);
+  memset(a, 0, sizeof *a);
+}
+
+/* The whole file at path, or NULL with msg saying why (naming the file). */
+static uint8_t *read_image(const char *path, size_t *len, char *msg, size_t msg_size) {
+  char why[300];
+  uint8_t *buf = (uint8_t *)infile_read(path, (size_t)4 << 30, len, why, sizeof why);
+  if (!buf)
+    snprintf(msg, msg_size, "%s: %s", path, why);
+  return buf;
 }
 
 bool npy_read(const char *path, NpyArray *a, char *msg, size_t msg_size) {
   memset(a, 0, sizeof *a);
   char why[300];
   size_t len;
-  uint8_t *buf = (uint8_t *)infile_read(path, (size_t)4 << 30, &len, why, sizeof why);
-  bool ok = buf && npy_parse(buf, len, a, why, sizeof why);
+  uint8_t *buf = read_image(path, &len, msg, msg_size);
+  if (!buf)
+    return false;
+  bool ok = npy_parse(buf, len, a, why, sizeof why);
   free(buf);
   if (!ok)
     snprintf(msg, msg_size, "%s: %s", path, why);
@@ -267,33 +367,65 @@ static void shape_text(char *out, size_t cap, uint32_t rank, const uint64_t *dim
     snprintf(out + n, cap - n, ")");
 }
 
+/* True when the shape read is the one wanted; else msg says both. */
+static bool same_shape(const char *path, uint32_t got_rank, const uint64_t *got, uint32_t rank,
+                       const uint32_t *dims, char *msg, size_t msg_size) {
+  bool same = got_rank == rank;
+  for (uint32_t i = 0; same && i < rank; i++)
+    same = got[i] == dims[i];
+  if (same)
+    return true;
+  uint64_t want[NPY_MAX_RANK];
+  for (uint32_t i = 0; i < rank && i < NPY_MAX_RANK; i++)
+    want[i] = dims[i];
+  char got_s[200], want_s[200];
+  shape_text(got_s, sizeof got_s, got_rank, got);
+  shape_text(want_s, sizeof want_s, rank, want);
+  snprintf(msg, msg_size, "%s: shape %s does not match the expected %s", path, got_s, want_s);
+  return false;
+}
+
 bool npy_read_shape(const char *path, uint32_t rank, const uint32_t *dims, NpyArray *a, char *msg,
                     size_t msg_size) {
   if (!npy_read(path, a, msg, msg_size))
     return false;
-  bool same = a->rank == rank;
-  for (uint32_t i = 0; same && i < rank; i++)
-    same = a->dims[i] == dims[i];
-  if (!same) {
-    uint64_t want[NPY_MAX_RANK];
-    for (uint32_t i = 0; i < rank && i < NPY_MAX_RANK; i++)
-      want[i] = dims[i];
-    char got_s[200], want_s[200];
-    shape_text(got_s, sizeof got_s, a->rank, a->dims);
-    shape_text(want_s, sizeof want_s, rank, want);
-    snprintf(msg, msg_size, "%s: shape %s does not match the expected %s", path, got_s, want_s);
+  if (!same_shape(path, a->rank, a->dims, rank, dims, msg, msg_size)) {
     npy_free(a);
     return false;
   }
   return true;
 }
 
-uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, size_t *len) {
+bool npy_read_shape_f64(const char *path, uint32_t rank, const uint32_t *dims, NpyArray64 *a,
+                        char *msg, size_t msg_size) {
+  memset(a, 0, sizeof *a);
+  char why[300];
+  size_t len;
+  uint8_t *buf = read_image(path, &len, msg, msg_size);
+  if (!buf)
+    return false;
+  bool ok = npy_parse_f64(buf, len, a, why, sizeof why);
+  free(buf);
+  if (!ok) {
+    snprintf(msg, msg_size, "%s: %s", path, why);
+    return false;
+  }
+  if (!same_shape(path, a->rank, a->dims, rank, dims, msg, msg_size)) {
+    npy_free_f64(a);
+    return false;
+  }
+  return true;
+}
+
+/* The image of an array whose elements are elem_bytes wide (4: '<f4', 8:
+ * '<f8'), each copied in little-endian byte order. */
+static uint8_t *serialize(uint32_t rank, const uint64_t *dims, const void *data,
+                          unsigned elem_bytes, size_t *len) {
   char shape[NPY_MAX_RANK * 24 + 8];
   shape_text(shape, sizeof shape, rank, dims);
   char dict[sizeof shape + 80];
-  int dn =
-      snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", shape);
+  int dn = snprintf(dict, sizeof dict, "{'descr': '<f%u', 'fortran_order': False, 'shape': %s, }",
+                    elem_bytes, shape);
   size_t prefix = 10;
   size_t total = (prefix + (size_t)dn + 1 + 63) / 64 * 64;
   int major = 1;
@@ -305,7 +437,7 @@ uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, s
   uint64_t count = 1;
   for (uint32_t i = 0; i < rank; i++)
     count *= dims[i];
-  *len = total + count * 4;
+  *len = total + count * elem_bytes;
   uint8_t *out = malloc(*len);
   if (!out)
     return NULL;
@@ -313,35 +445,34 @@ uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, s
   out[6] = (uint8_t)major;
   out[7] = 0;
   size_t hlen = total - prefix;
-  out[8] = (uint8_t)hlen;
-  out[9] = (uint8_t)(hlen >> 8);
-  if (major == 2) {
-    out[10] = (uint8_t)(hlen >> 16);
-    out[11] = (uint8_t)(hlen >> 24);
-  }
+  store_le(out + 8, hlen, major == 2 ? 4 : 2);
   memset(out + prefix, ' ', hlen);
   memcpy(out + prefix, dict, (size_t)dn);
   out[total - 1] = '\n';
+  const uint8_t *from = data;
   for (uint64_t i = 0; i < count; i++) {
-    uint32_t u;
-    memcpy(&u, &data[i], 4);
-    uint8_t *p = out + total + 4 * i;
-    p[0] = (uint8_t)u;
-    p[1] = (uint8_t)(u >> 8);
-    p[2] = (uint8_t)(u >> 16);
-    p[3] = (uint8_t)(u >> 24);
+    uint64_t u = 0;
+    if (elem_bytes == 8) {
+      memcpy(&u, from + 8 * i, 8);
+    } else {
+      uint32_t w;
+      memcpy(&w, from + 4 * i, 4);
+      u = w;
+    }
+    store_le(out + total + elem_bytes * i, u, elem_bytes);
   }
   return out;
 }
 
-bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const float *data, char *msg,
-               size_t msg_size) {
-  if (rank > NPY_MAX_RANK) {
-    snprintf(msg, msg_size, "%s: too many dimensions", path);
-    return false;
-  }
-  size_t len;
-  uint8_t *img = npy_serialize(rank, dims, data, &len);
+uint8_t *npy_serialize(uint32_t rank, const uint64_t *dims, const float *data, size_t *len) {
+  return serialize(rank, dims, data, 4, len);
+}
+
+uint8_t *npy_serialize_f64(uint32_t rank, const uint64_t *dims, const double *data, size_t *len) {
+  return serialize(rank, dims, data, 8, len);
+}
+
+static bool write_image(const char *path, uint8_t *img, size_t len, char *msg, size_t msg_size) {
   if (!img) {
     snprintf(msg, msg_size, "%s: out of memory", path);
     return false;
@@ -351,4 +482,26 @@ bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const floa
     snprintf(msg, msg_size, "cannot write %s: %s", path, strerror(errno));
   free(img);
   return ok;
+}
+
+bool npy_write(const char *path, uint32_t rank, const uint64_t *dims, const float *data, char *msg,
+               size_t msg_size) {
+  if (rank > NPY_MAX_RANK) {
+    snprintf(msg, msg_size, "%s: too many dimensions", path);
+    return false;
+  }
+  size_t len = 0;
+  uint8_t *img = npy_serialize(rank, dims, data, &len);
+  return write_image(path, img, len, msg, msg_size);
+}
+
+bool npy_write_f64(const char *path, uint32_t rank, const uint64_t *dims, const double *data,
+                   char *msg, size_t msg_size) {
+  if (rank > NPY_MAX_RANK) {
+    snprintf(msg, msg_size, "%s: too many dimensions", path);
+    return false;
+  }
+  size_t len = 0;
+  uint8_t *img = npy_serialize_f64(rank, dims, data, &len);
+  return write_image(path, img, len, msg, msg_size);
 }

@@ -188,7 +188,7 @@ START_TEST(test_help) {
     ck_assert_int_eq(r.status, 0);
     ck_assert_msg(starts_with(r.out, "usage: einc COMMAND MODEL.ein"), "%s", r.out);
     ck_assert_ptr_nonnull(strstr(r.out, "dump MODEL.ein"));
-    ck_assert_ptr_nonnull(strstr(r.out, "check MODEL.ein [--rtol R] [--atol A]"));
+    ck_assert_ptr_nonnull(strstr(r.out, "check MODEL.ein [--reference f64|f32] [--rtol R]"));
     ck_assert_ptr_nonnull(strstr(r.out, "disasm MODEL.ein|PROG.ebin"));
     ck_assert_ptr_nonnull(strstr(r.out, "--target accel [--arch ARCH.yaml] [--fusion none|auto]"));
     ck_assert_ptr_nonnull(strstr(r.out, "the compiler's default mapping"));
@@ -492,6 +492,29 @@ START_TEST(test_accel_usage_errors) {
       {{"run", "x.ein", "--rtol", "0.1", NULL}, "einc: --rtol does not apply to run\n"},
       {{"check", "x.ein", "--target", "cpu", NULL}, "einc: --target does not apply to check\n"},
       {{"check", "x.ein", "--outdir", "o", NULL}, "einc: --outdir does not apply to check\n"},
+      {{"run", "x.ein", "--precision", "f16", NULL},
+       "einc: unknown precision 'f16': expected f32 or f64\n"},
+      {{"run", "x.ein", "--precision", NULL}, "einc: --precision needs f32 or f64\n"},
+      {{"run", "x.ein", "--target", "accel", "--precision", "f64", NULL},
+       "einc: --precision applies only to --target cpu\n"},
+      {{"check", "x.ein", "--precision", "f64", NULL},
+       "einc: --precision does not apply to check\n"},
+      {{"compile", "x.ein", "--precision=f64", NULL},
+       "einc: --precision does not apply to compile\n"},
+      {{"run", "x.ein", "--seed-scale", "0", NULL},
+       "einc: bad --seed-scale '0': expected a positive number\n"},
+      {{"check", "x.ein", "--seed-scale", "-2", NULL},
+       "einc: bad --seed-scale '-2': expected a positive number\n"},
+      {{"run", "x.ein", "--seed-scale=inf", NULL},
+       "einc: bad --seed-scale 'inf': expected a positive number\n"},
+      {{"run", "x.ein", "--seed-scale", "half", NULL},
+       "einc: bad --seed-scale 'half': expected a positive number\n"},
+      {{"check", "x.ein", "--seed-scale", NULL}, "einc: --seed-scale needs a number\n"},
+      {{"dump", "x.ein", "--seed-scale", "2", NULL}, "einc: --seed-scale does not apply to dump\n"},
+      {{"check", "x.ein", "--reference", "f16", NULL},
+       "einc: unknown reference 'f16': expected f64 or f32\n"},
+      {{"check", "x.ein", "--reference", NULL}, "einc: --reference needs f64 or f32\n"},
+      {{"run", "x.ein", "--reference", "f32", NULL}, "einc: --reference does not apply to run\n"},
       {{"disasm", "x.ebin", "-D", "M=3", NULL},
        "einc: -D, --fusion and --mapping apply to a model, not to the binary x.ebin\n"},
       {{"disasm", "x.ebin", "--mapping", "m.yaml", NULL},
@@ -672,7 +695,7 @@ static bool has_line_suffix(const char *line, const char *suffix) {
  * failed Mamba-1 on seeded inputs with both targets within 1e-6 of float64
  * relative to the output's scale). */
 START_TEST(test_check_scales_atol) {
-  Run r = run_einc(test_srcdir(), ARGS("check", "examples/mamba1_layer.ein"));
+  Run r = run_einc(test_srcdir(), ARGS("check", "examples/mamba1_layer.ein", "--reference", "f32"));
   ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
   ck_assert_ptr_nonnull(strstr(r.out, "tolerance |d| <= atol*5.24e+04 + rtol*|cpu|"));
   run_free(&r);
@@ -680,7 +703,7 @@ START_TEST(test_check_scales_atol) {
 END_TEST
 
 START_TEST(test_check_softmax) {
-  Run r = run_einc(test_srcdir(), ARGS("check", "examples/softmax.ein"));
+  Run r = run_einc(test_srcdir(), ARGS("check", "examples/softmax.ein", "--reference", "f32"));
   ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
   ck_assert_str_eq(r.err, "");
   ck_assert_int_eq(count_char(r.out, '\n'), 2);
@@ -695,8 +718,8 @@ START_TEST(test_check_softmax) {
   ck_assert_str_eq(strchr(r.out, '\n') + 1, "check: all 1 output within tolerance\n");
   run_free(&r);
   /* The tolerances given are the ones printed. */
-  r = run_einc(test_srcdir(),
-               ARGS("check", "examples/softmax.ein", "--rtol", "0.01", "--atol=0", "--seed", "9"));
+  r = run_einc(test_srcdir(), ARGS("check", "examples/softmax.ein", "--rtol", "0.01", "--atol=0",
+                                   "--seed", "9", "--reference=f32"));
   ck_assert_int_eq(r.status, 0);
   ck_assert_msg(has_line_suffix(r.out, "(atol 0, rtol 0.01): ok"), "%s", r.out);
   run_free(&r);
@@ -706,8 +729,8 @@ END_TEST
 START_TEST(test_check_out_of_tolerance) {
   /* With no tolerance at all, hyena's long sums (summed in another order on
    * each target) differ: exit 1, FAILED, and the count. */
-  Run r =
-      run_einc(test_srcdir(), ARGS("check", "examples/hyena.ein", "--rtol", "0", "--atol", "0"));
+  Run r = run_einc(test_srcdir(), ARGS("check", "examples/hyena.ein", "--rtol", "0", "--atol", "0",
+                                       "--reference", "f32"));
   ck_assert_msg(r.status == 1, "%s%s", r.out, r.err);
   ck_assert_str_eq(r.err, "");
   ck_assert_msg(starts_with(r.out, "y: max abs err "), "%s", r.out);
@@ -717,6 +740,151 @@ START_TEST(test_check_out_of_tolerance) {
   /* --input is checked as under run. */
   expect_failure(test_srcdir(), ARGS("check", "examples/matmul.ein", "--input", "nope=x.npy"), 1,
                  "einc: --input nope=x.npy: examples/matmul.ein has no input or param 'nope'\n");
+}
+END_TEST
+
+/* The default comparison, against the cpu's float64 reference: each f32
+ * target's worst error, where, and the accelerator's closest call. */
+START_TEST(test_check_f64_reference) {
+  Run r = run_einc(test_srcdir(), ARGS("check", "examples/softmax.ein"));
+  ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+  ck_assert_str_eq(r.err, "");
+  ck_assert_int_eq(count_char(r.out, '\n'), 2);
+  ck_assert_msg(starts_with(r.out, "y: cpu max err "), "%s", r.out);
+  ck_assert_ptr_nonnull(strstr(r.out, " of scale "));
+  ck_assert_ptr_nonnull(strstr(r.out, "; accel max err "));
+  ck_assert_ptr_nonnull(strstr(r.out, "; worst at ["));
+  ck_assert_ptr_nonnull(strstr(r.out, "] (f64 "));
+  ck_assert_ptr_nonnull(strstr(r.out, " of its allowance): ok\n"));
+  ck_assert_str_eq(strchr(r.out, '\n') + 1, "check: all 1 output within tolerance\n");
+  run_free(&r);
+  /* hyena's long sums, which differ with no tolerance at all, are as close
+   * to float64 on the accelerator as on the cpu; --rtol and --atol are
+   * extra slack and are printed. */
+  r = run_einc(test_srcdir(), ARGS("check", "examples/hyena.ein"));
+  ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+  run_free(&r);
+  r = run_einc(test_srcdir(), ARGS("check", "examples/hyena.ein", "--rtol", "1e-3"));
+  ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+  ck_assert_msg(strstr(r.out, " of its allowance (with atol 0, rtol 0.001)): ok\n"), "%s", r.out);
+  run_free(&r);
+  /* --seed-scale 0.5 halves the seeded values: the output's scale moves. */
+  r = run_einc(test_srcdir(), ARGS("check", "examples/mamba1_layer.ein", "--seed-scale", "0.5"));
+  ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+  ck_assert_msg(!strstr(r.out, "of scale 5.24e+04"), "%s", r.out);
+  run_free(&r);
+}
+END_TEST
+
+/* The whole of a .npy file as float64 (both '<f4' and '<f8' read). */
+static NpyArray64 read_npy64(const char *path) {
+  NpyArray64 a;
+  char msg[512];
+  ck_assert_msg(npy_read_shape_f64(path, 2, (const uint32_t[]){64, 32}, &a, msg, sizeof msg), "%s",
+                msg);
+  return a;
+}
+
+START_TEST(test_run_precision_f64) {
+  /* --precision f64 writes float64 outputs (which the f32 reader refuses),
+   * within fp32 rounding of the f32 run's; --input takes '<f4' files
+   * (widened) and '<f8' files. */
+  char *dir = temp_dir();
+  char *d32 = str_printf("%s/f32", dir), *d64 = str_printf("%s/f64", dir),
+       *d64b = str_printf("%s/f64b", dir);
+  ck_assert_int_eq(mkdir(d32, 0700), 0);
+  ck_assert_int_eq(mkdir(d64, 0700), 0);
+  ck_assert_int_eq(mkdir(d64b, 0700), 0);
+  Run r = run_einc(test_srcdir(), ARGS("run", "examples/matmul.ein", "--outdir", d32));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  r = run_einc(test_srcdir(),
+               ARGS("run", "examples/matmul.ein", "--precision", "f64", "--outdir", d64));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  ck_assert_msg(starts_with(r.err, "einc: cpu (f64): compiled in "), "%s", r.err);
+  run_free(&r);
+  char *c32 = str_printf("%s/C.npy", d32), *c64 = str_printf("%s/C.npy", d64);
+  NpyArray bad;
+  char msg[512];
+  ck_assert(!npy_read(c64, &bad, msg, sizeof msg));
+  ck_assert_msg(strstr(msg, "dtype '<f8' is not supported"), "%s", msg);
+  NpyArray64 a = read_npy64(c32), b = read_npy64(c64);
+  bool differs = false;
+  for (uint64_t i = 0; i < a.count; i++) {
+    ck_assert_msg(fabs(a.data[i] - b.data[i]) <= 1e-5 * (1 + fabs(b.data[i])), "%g vs %g",
+                  a.data[i], b.data[i]);
+    differs |= a.data[i] != b.data[i];
+  }
+  ck_assert_msg(differs, "the f64 run gave exactly the f32 values");
+  npy_free_f64(&a);
+  /* C itself as an input: float64 accepted in f64, refused in f32. */
+  char *model = str_printf("%s/id.ein", dir);
+  FILE *f = fopen(model, "w");
+  fputs("input x[64, 32]\noutput y[64, 32]\ny[i, j] = x[i, j] * 1\n", f);
+  fclose(f);
+  char *in = str_printf("x=%s", c64);
+  r = run_einc(dir, ARGS("run", model, "--precision", "f64", "--input", in, "--outdir", d64b));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  char *y64 = str_printf("%s/y.npy", d64b);
+  NpyArray64 y = read_npy64(y64);
+  for (uint64_t i = 0; i < y.count; i++)
+    ck_assert(y.data[i] == b.data[i]);
+  npy_free_f64(&y);
+  npy_free_f64(&b);
+  char *want = str_printf("einc: --input x: %s: dtype '<f8' is not supported (only '<f4', "
+                          "little-endian float32)\n",
+                          c64);
+  expect_failure(dir, ARGS("run", model, "--input", in, "--outdir", d64b), 1, want);
+  free(want);
+  free(y64);
+  free(in);
+  free(model);
+  free(c32);
+  free(c64);
+  remove_dir(d32);
+  remove_dir(d64);
+  remove_dir(d64b);
+  remove_dir(dir);
+  free(d32);
+  free(d64);
+  free(d64b);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_seed_scale) {
+  /* Seeded values in [-2, 2): twice the default ones, exactly, so the
+   * matmul's products are four times as large, exactly. */
+  char *dir = temp_dir();
+  char *d1 = str_printf("%s/s1", dir), *d2 = str_printf("%s/s2", dir);
+  ck_assert_int_eq(mkdir(d1, 0700), 0);
+  ck_assert_int_eq(mkdir(d2, 0700), 0);
+  Run r = run_einc(test_srcdir(), ARGS("run", "examples/matmul.ein", "--outdir", d1));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  r = run_einc(test_srcdir(), ARGS("run", "examples/matmul.ein", "--target", "accel",
+                                   "--seed-scale", "2", "--outdir", d2));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  r = run_einc(test_srcdir(), ARGS("run", "examples/matmul.ein", "--seed-scale=2", "--outdir", d2));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  char *c1 = str_printf("%s/C.npy", d1), *c2 = str_printf("%s/C.npy", d2);
+  NpyArray a = read_npy(c1), b = read_npy(c2);
+  ck_assert_uint_eq(a.count, b.count);
+  for (uint64_t i = 0; i < a.count; i++)
+    ck_assert_msg(4 * a.data[i] == b.data[i], "%g vs %g", (double)a.data[i], (double)b.data[i]);
+  npy_free(&a);
+  npy_free(&b);
+  free(c1);
+  free(c2);
+  remove_dir(d1);
+  remove_dir(d2);
+  remove_dir(dir);
+  free(d1);
+  free(d2);
+  free(dir);
 }
 END_TEST
 
@@ -844,6 +1012,9 @@ int main(void) {
   tcase_add_test(tc, test_check_softmax);
   tcase_add_test(tc, test_check_scales_atol);
   tcase_add_test(tc, test_check_out_of_tolerance);
+  tcase_add_test(tc, test_check_f64_reference);
+  tcase_add_test(tc, test_run_precision_f64);
+  tcase_add_test(tc, test_seed_scale);
   tcase_add_test(tc, test_compile_accel_runs_on_einsim);
   tcase_add_test(tc, test_disasm);
   suite_add_tcase(s, tc);

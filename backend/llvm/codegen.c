@@ -21,7 +21,8 @@ typedef struct Gen {
   LLVMContextRef ctx;
   LLVMModuleRef mod;
   LLVMBuilderRef b;
-  LLVMTypeRef f32, i64, ptr, void_t;
+  LLVMTypeRef fp, i64, ptr, void_t; /* fp: the element type, float or double */
+  CpuPrecision precision;
   const LoopProgram *prog;
   const Kernel *k;
   LLVMValueRef fn;
@@ -43,12 +44,15 @@ static void *scratch(int n) {
 static LLVMValueRef i64c(Gen *g, int64_t v) {
   return LLVMConstInt(g->i64, (unsigned long long)v, 1);
 }
-static LLVMValueRef f32c(Gen *g, double v) { return LLVMConstReal(g->f32, v); }
+/* A constant of the program. In double precision it is still the binary32
+ * value the program holds (as the inputs are): the reference differs from
+ * the f32 code only in how it computes, not in what it computes from. */
+static LLVMValueRef fpc(Gen *g, double v) { return LLVMConstReal(g->fp, (double)(float)v); }
 
-/* A call to an overloaded intrinsic such as llvm.exp.f32. */
+/* A call to an overloaded intrinsic such as llvm.exp.f32 (or .f64). */
 static LLVMValueRef intrinsic(Gen *g, const char *name, LLVMValueRef *args, unsigned n) {
   unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-  LLVMTypeRef types[1] = {g->f32};
+  LLVMTypeRef types[1] = {g->fp};
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, types, 1);
   LLVMTypeRef ty = LLVMIntrinsicGetType(g->ctx, id, types, 1);
   return LLVMBuildCall2(g->b, ty, fn, args, n, "");
@@ -58,9 +62,14 @@ static LLVMValueRef intrinsic1(Gen *g, const char *name, LLVMValueRef x) {
   return intrinsic(g, name, &x, 1);
 }
 
-/* A call to a C library function float f(float) (log1pf, tanhf). */
-static LLVMValueRef libm1(Gen *g, const char *name, LLVMValueRef x) {
-  LLVMTypeRef ty = LLVMFunctionType(g->f32, &g->f32, 1, 0);
+/* A call to a C library function float f(float) (log1pf, tanhf), or its
+ * double version (log1p, tanh) in double precision: the name without its
+ * final 'f'. */
+static LLVMValueRef libm1(Gen *g, const char *float_name, LLVMValueRef x) {
+  char name[32];
+  snprintf(name, sizeof name, "%.*s", (int)strlen(float_name) - (g->precision == CPU_F64),
+           float_name);
+  LLVMTypeRef ty = LLVMFunctionType(g->fp, &g->fp, 1, 0);
   LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
   if (!fn) {
     fn = LLVMAddFunction(g->mod, name, ty);
@@ -146,14 +155,14 @@ static LLVMValueRef gen_offset(Gen *g, const LBuffer *buf, Index **index, bool c
 }
 
 static LLVMValueRef element_ptr(Gen *g, const LBuffer *buf, LLVMValueRef off) {
-  return LLVMBuildInBoundsGEP2(g->b, g->f32, g->buf_ptr[buf->id], &off, 1, "");
+  return LLVMBuildInBoundsGEP2(g->b, g->fp, g->buf_ptr[buf->id], &off, 1, "");
 }
 
 static LLVMValueRef gen_expr(Gen *g, const LExpr *x);
 
 /* What an out-of-range load reads. */
 static LLVMValueRef gen_pad(Gen *g, const LExpr *x) {
-  return x->pad ? gen_expr(g, x->pad) : f32c(g, 0.0);
+  return x->pad ? gen_expr(g, x->pad) : fpc(g, 0.0);
 }
 
 static LLVMValueRef gen_load(Gen *g, const LExpr *x) {
@@ -165,10 +174,10 @@ static LLVMValueRef gen_load(Gen *g, const LExpr *x) {
   LLVMValueRef ok;
   LLVMValueRef off = gen_offset(g, x->buf, x->index, fact == RANGE_MIXED, &ok);
   if (!ok)
-    return LLVMBuildLoad2(g->b, g->f32, element_ptr(g, x->buf, off), "");
+    return LLVMBuildLoad2(g->b, g->fp, element_ptr(g, x->buf, off), "");
   /* Read a valid element, then replace it: no branch per element. */
   off = LLVMBuildSelect(g->b, ok, off, i64c(g, 0), "");
-  LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, element_ptr(g, x->buf, off), "");
+  LLVMValueRef v = LLVMBuildLoad2(g->b, g->fp, element_ptr(g, x->buf, off), "");
   return LLVMBuildSelect(g->b, ok, v, gen_pad(g, x), "");
 }
 
@@ -176,7 +185,7 @@ static LLVMValueRef gen_load(Gen *g, const LExpr *x) {
 
 static LLVMValueRef sigmoid(Gen *g, LLVMValueRef x) {
   LLVMValueRef e = intrinsic1(g, "llvm.exp", LLVMBuildFNeg(g->b, x, ""));
-  return LLVMBuildFDiv(g->b, f32c(g, 1.0), LLVMBuildFAdd(g->b, f32c(g, 1.0), e, ""), "");
+  return LLVMBuildFDiv(g->b, fpc(g, 1.0), LLVMBuildFAdd(g->b, fpc(g, 1.0), e, ""), "");
 }
 
 static LLVMValueRef gen_call(Gen *g, Func f, LLVMValueRef *a) {
@@ -189,7 +198,7 @@ static LLVMValueRef gen_call(Gen *g, Func f, LLVMValueRef *a) {
   case FN_SQRT:
     return intrinsic1(g, "llvm.sqrt", a[0]);
   case FN_RSQRT:
-    return LLVMBuildFDiv(b, f32c(g, 1.0), intrinsic1(g, "llvm.sqrt", a[0]), "");
+    return LLVMBuildFDiv(b, fpc(g, 1.0), intrinsic1(g, "llvm.sqrt", a[0]), "");
   case FN_SIGMOID:
     return sigmoid(g, a[0]);
   case FN_SILU:
@@ -198,14 +207,14 @@ static LLVMValueRef gen_call(Gen *g, Func f, LLVMValueRef *a) {
     /* log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): never overflows. */
     LLVMValueRef absx = intrinsic1(g, "llvm.fabs", a[0]);
     LLVMValueRef t = libm1(g, "log1pf", intrinsic1(g, "llvm.exp", LLVMBuildFNeg(b, absx, "")));
-    LLVMValueRef args[2] = {a[0], f32c(g, 0.0)};
+    LLVMValueRef args[2] = {a[0], fpc(g, 0.0)};
     return LLVMBuildFAdd(b, intrinsic(g, "llvm.maxnum", args, 2), t, "");
   }
   case FN_TANH:
     return libm1(g, "tanhf", a[0]);
   case FN_RELU: {
-    LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, a[0], f32c(g, 0.0), "");
-    return LLVMBuildSelect(b, neg, f32c(g, 0.0), a[0], "");
+    LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, a[0], fpc(g, 0.0), "");
+    return LLVMBuildSelect(b, neg, fpc(g, 0.0), a[0], "");
   }
   case FN_SIN:
     return intrinsic1(g, "llvm.sin", a[0]);
@@ -214,10 +223,10 @@ static LLVMValueRef gen_call(Gen *g, Func f, LLVMValueRef *a) {
   case FN_GELU: {
     /* 0.5 x (1 + tanh(0.7978845608 (x + 0.044715 x^3))), as language.md says */
     LLVMValueRef x3 = LLVMBuildFMul(b, LLVMBuildFMul(b, a[0], a[0], ""), a[0], "");
-    LLVMValueRef inner = LLVMBuildFAdd(b, a[0], LLVMBuildFMul(b, f32c(g, 0.044715), x3, ""), "");
-    LLVMValueRef t = libm1(g, "tanhf", LLVMBuildFMul(b, f32c(g, 0.7978845608), inner, ""));
-    LLVMValueRef half_x = LLVMBuildFMul(b, f32c(g, 0.5), a[0], "");
-    return LLVMBuildFMul(b, half_x, LLVMBuildFAdd(b, f32c(g, 1.0), t, ""), "");
+    LLVMValueRef inner = LLVMBuildFAdd(b, a[0], LLVMBuildFMul(b, fpc(g, 0.044715), x3, ""), "");
+    LLVMValueRef t = libm1(g, "tanhf", LLVMBuildFMul(b, fpc(g, 0.7978845608), inner, ""));
+    LLVMValueRef half_x = LLVMBuildFMul(b, fpc(g, 0.5), a[0], "");
+    return LLVMBuildFMul(b, half_x, LLVMBuildFAdd(b, fpc(g, 1.0), t, ""), "");
   }
   case FN_ABS:
     return intrinsic1(g, "llvm.fabs", a[0]);
@@ -279,13 +288,13 @@ static LLVMValueRef gen_expr(Gen *g, const LExpr *x) {
   LLVMValueRef a[3];
   switch (x->kind) {
   case LX_CONST:
-    return f32c(g, x->value);
+    return fpc(g, x->value);
   case LX_LOAD:
     return gen_load(g, x);
   case LX_TEMP:
-    return LLVMBuildLoad2(g->b, g->f32, g->temps[x->temp], "");
+    return LLVMBuildLoad2(g->b, g->fp, g->temps[x->temp], "");
   case LX_VAR:
-    return LLVMBuildSIToFP(g->b, g->var_val[x->var], g->f32, "");
+    return LLVMBuildSIToFP(g->b, g->var_val[x->var], g->fp, "");
   case LX_UNARY:
     a[0] = gen_expr(g, x->arg[0]);
     return x->op == OP_NOT ? LLVMBuildNot(g->b, a[0], "") : LLVMBuildFNeg(g->b, a[0], "");
@@ -337,7 +346,7 @@ static void gen_store(Gen *g, const LNode *n) {
     ptr = g->temps[n->temp];
   }
   if (n->update != UPD_SET)
-    v = apply_update(g, n->update, LLVMBuildLoad2(g->b, g->f32, ptr, ""), v);
+    v = apply_update(g, n->update, LLVMBuildLoad2(g->b, g->fp, ptr, ""), v);
   g->contract = false;
   LLVMBuildStore(g->b, v, ptr);
 }
@@ -556,11 +565,11 @@ static LLVMValueRef gen_kernel(Gen *g, const Kernel *k) {
   LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
   LLVMPositionBuilderAtEnd(g->b, entry);
   for (int t = 0; t < k->ntemps; t++)
-    g->temps[t] = LLVMBuildAlloca(g->b, g->f32, "");
+    g->temps[t] = LLVMBuildAlloca(g->b, g->fp, "");
   for (int i = 0; i < k->nlocals; i++) {
     /* A packed tile on the stack: cache-line aligned, reused every tile. */
     const LBuffer *b = k->locals[i];
-    LLVMValueRef a = LLVMBuildAlloca(g->b, LLVMArrayType2(g->f32, (uint64_t)b->elements), b->name);
+    LLVMValueRef a = LLVMBuildAlloca(g->b, LLVMArrayType2(g->fp, (uint64_t)b->elements), b->name);
     LLVMSetAlignment(a, 64);
     g->buf_ptr[b->id] = a;
   }
@@ -627,7 +636,7 @@ static void gen_c_entry(Gen *g, const char *name, LLVMValueRef run) {
     } else {
       LLVMValueRef off = i64c(g, offset);
       v = LLVMBuildInBoundsGEP2(g->b, LLVMInt8TypeInContext(g->ctx), workspace, &off, 1, "");
-      offset += cpu_aligned_bytes(buf->elements);
+      offset += cpu_aligned_bytes_in(buf->elements, g->precision);
     }
     LLVMValueRef idx = i64c(g, i);
     LLVMBuildStore(g->b, v, LLVMBuildInBoundsGEP2(g->b, g->ptr, arr, &idx, 1, ""));
@@ -637,10 +646,15 @@ static void gen_c_entry(Gen *g, const char *name, LLVMValueRef run) {
 }
 
 LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef ctx) {
-  Gen g = {.ctx = ctx, .prog = p};
+  return cpu_codegen_in(p, name, CPU_F32, ctx);
+}
+
+LLVMModuleRef cpu_codegen_in(const LoopProgram *p, const char *name, CpuPrecision precision,
+                             LLVMContextRef ctx) {
+  Gen g = {.ctx = ctx, .prog = p, .precision = precision};
   g.mod = LLVMModuleCreateWithNameInContext(name, ctx);
   g.b = LLVMCreateBuilderInContext(ctx);
-  g.f32 = LLVMFloatTypeInContext(ctx);
+  g.fp = precision == CPU_F64 ? LLVMDoubleTypeInContext(ctx) : LLVMFloatTypeInContext(ctx);
   g.i64 = LLVMInt64TypeInContext(ctx);
   g.ptr = LLVMPointerTypeInContext(ctx, 0);
   g.void_t = LLVMVoidTypeInContext(ctx);

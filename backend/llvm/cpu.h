@@ -29,6 +29,16 @@ typedef struct CpuTimes {
 
 typedef struct CpuJit CpuJit;
 
+/* The arithmetic and element type of the generated code. F32 is the
+ * program's own (every tensor is f32); F64 computes the same Loop IR in
+ * double precision, buffers of doubles included, as a reference for the
+ * f32 targets (`einc run --precision f64`, `einc check`). The entry points
+ * keep their float ** signature: in F64 the pointers point at doubles. */
+typedef enum { CPU_F32, CPU_F64 } CpuPrecision;
+
+/* Bytes of one element: 4 or 8. */
+int64_t cpu_element_bytes(CpuPrecision precision);
+
 /* The most bytes one buffer, or the workspace, may take: x86-64 and AArch64
  * give user space 47 address bits, so a larger buffer could never be
  * allocated. Below it every element offset and byte size fits in 64 bits. */
@@ -41,13 +51,18 @@ bool cpu_check_sizes(const Cascade *c, Diag *d);
 /* Bytes of a buffer of `elements` floats rounded up to 64 so that every
  * workspace slice stays cache-line aligned. */
 int64_t cpu_aligned_bytes(int64_t elements);
+/* The same for elements of this precision. */
+int64_t cpu_aligned_bytes_in(int64_t elements, CpuPrecision precision);
 int64_t cpu_workspace_bytes(const LoopProgram *p);
 
 /* "PREFIX: MESSAGE" as a malloc'd string; consumes err. */
 char *cpu_error_message(const char *prefix, LLVMErrorRef err);
 
-/* Builds the module for `name` (a C identifier) in ctx. */
+/* Builds the module for `name` (a C identifier) in ctx: f32 code. */
 LLVMModuleRef cpu_codegen(const LoopProgram *p, const char *name, LLVMContextRef ctx);
+/* The same in the given precision. */
+LLVMModuleRef cpu_codegen_in(const LoopProgram *p, const char *name, CpuPrecision precision,
+                             LLVMContextRef ctx);
 
 /* A TargetMachine for this host's CPU and features at -O3; NULL with *error
  * (malloc'd) on failure. */
@@ -59,6 +74,9 @@ bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **error);
 
 /* Compiles and links in memory (LLJIT). NULL with *error (malloc'd) on failure. */
 CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **error);
+/* The same in the given precision. */
+CpuJit *cpu_jit_in(const LoopProgram *p, const char *name, CpuPrecision precision, CpuTimes *times,
+                   char **error);
 CpuRunFn cpu_jit_entry(CpuJit *j);
 void cpu_jit_free(CpuJit *j);
 

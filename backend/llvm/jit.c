@@ -21,6 +21,11 @@ static double now_s(void) {
 }
 
 CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **error) {
+  return cpu_jit_in(p, name, CPU_F32, times, error);
+}
+
+CpuJit *cpu_jit_in(const LoopProgram *p, const char *name, CpuPrecision precision, CpuTimes *times,
+                   char **error) {
   CpuTimes t = {0};
   double t0 = now_s();
   LLVMTargetMachineRef tm = cpu_host_machine(error);
@@ -28,7 +33,7 @@ CpuJit *cpu_jit(const LoopProgram *p, const char *name, CpuTimes *times, char **
     return NULL;
   LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
   LLVMContextRef ctx = LLVMOrcThreadSafeContextGetContext(tsc);
-  LLVMModuleRef mod = cpu_codegen(p, name, ctx);
+  LLVMModuleRef mod = cpu_codegen_in(p, name, precision, ctx);
   double t1 = now_s();
   t.codegen_s = t1 - t0;
   if (!cpu_optimize(mod, tm, error)) {

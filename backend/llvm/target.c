@@ -13,7 +13,13 @@
 #include "config.h"
 #include "runtime/outfile.h"
 
-int64_t cpu_aligned_bytes(int64_t elements) { return (elements * 4 + 63) / 64 * 64; }
+int64_t cpu_element_bytes(CpuPrecision precision) { return precision == CPU_F64 ? 8 : 4; }
+
+int64_t cpu_aligned_bytes_in(int64_t elements, CpuPrecision precision) {
+  return (elements * cpu_element_bytes(precision) + 63) / 64 * 64;
+}
+
+int64_t cpu_aligned_bytes(int64_t elements) { return cpu_aligned_bytes_in(elements, CPU_F32); }
 
 int64_t cpu_workspace_bytes(const LoopProgram *p) {
   int64_t n = 0;
