@@ -65,7 +65,7 @@ for fusion in none auto; do
   ./einc run "$model" --target accel --arch ../arch/small.yaml --fusion "$fusion" "${inputs[@]}" --outdir accel_out
   compare_outputs accel_out
 done
-echo "== einc check $model  (accelerator against the CPU reference, seeded inputs)"
+echo "== einc check $model  (both targets against a float64 CPU reference, seeded inputs)"
 ./einc check "$model"
 echo "== the mamba-130m shape, L=2048: unfused against mapped (timing model)"
 sh ../tests/bench/accel_table.sh .. . "" mamba1/prefill
