@@ -286,45 +286,48 @@ static double element_at(const uint8_t *data, uint64_t i, unsigned bytes) {
   return f;
 }
 
-bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t msg_size) {
-  memset(a, 0, sizeof *a);
+/* Parses an image into rank, dims, count and a new data array of
+ * out_bytes per element (4: binary32 bits as stored; 8: doubles, '<f4'
+ * widened). allow_f8 admits '<f8' data, only for out_bytes 8. */
+static bool parse_array(const uint8_t *buf, size_t len, unsigned out_bytes, uint32_t *rank,
+                        uint64_t *dims, uint64_t *count, void **data, char *msg, size_t msg_size) {
   Header h;
-  uint64_t count;
   size_t data_at;
-  if (!parse_image(buf, len, false, &h, &count, &data_at, msg, msg_size))
+  if (!parse_image(buf, len, out_bytes == 8, &h, count, &data_at, msg, msg_size))
     return false;
-  a->data = malloc(count ? count * 4 : 4);
-  if (!a->data) {
+  *data = malloc(*count ? *count * out_bytes : out_bytes);
+  if (!*data) {
     snprintf(msg, msg_size, "out of memory");
     return false;
   }
-  a->rank = h.rank;
-  memcpy(a->dims, h.dims, sizeof a->dims);
-  a->count = count;
-  for (uint64_t i = 0; i < count; i++) {
-    uint32_t u = (uint32_t)load_le(buf + data_at + 4 * i, 4);
-    memcpy(&a->data[i], &u, 4);
+  *rank = h.rank;
+  memcpy(dims, h.dims, sizeof h.dims);
+  for (uint64_t i = 0; i < *count; i++) {
+    if (out_bytes == 8) {
+      ((double *)*data)[i] = element_at(buf + data_at, i, h.elem_bytes);
+    } else {
+      uint32_t u = (uint32_t)load_le(buf + data_at + 4 * i, 4);
+      memcpy((float *)*data + i, &u, 4);
+    }
   }
+  return true;
+}
+
+bool npy_parse(const uint8_t *buf, size_t len, NpyArray *a, char *msg, size_t msg_size) {
+  memset(a, 0, sizeof *a);
+  void *data;
+  if (!parse_array(buf, len, 4, &a->rank, a->dims, &a->count, &data, msg, msg_size))
+    return false;
+  a->data = data;
   return true;
 }
 
 bool npy_parse_f64(const uint8_t *buf, size_t len, NpyArray64 *a, char *msg, size_t msg_size) {
   memset(a, 0, sizeof *a);
-  Header h;
-  uint64_t count;
-  size_t data_at;
-  if (!parse_image(buf, len, true, &h, &count, &data_at, msg, msg_size))
+  void *data;
+  if (!parse_array(buf, len, 8, &a->rank, a->dims, &a->count, &data, msg, msg_size))
     return false;
-  a->data = malloc(count ? count * 8 : 8);
-  if (!a->data) {
-    snprintf(msg, msg_size, "out of memory");
-    return false;
-  }
-  a->rank = h.rank;
-  memcpy(a->dims, h.dims, sizeof a->dims);
-  a->count = count;
-  for (uint64_t i = 0; i < count; i++)
-    a->data[i] = element_at(buf + data_at, i, h.elem_bytes);
+  a->data = data;
   return true;
 }
 
@@ -342,18 +345,25 @@ static uint8_t *read_image(const char *path, size_t *len, char *msg, size_t msg_
   return buf;
 }
 
-bool npy_read(const char *path, NpyArray *a, char *msg, size_t msg_size) {
-  memset(a, 0, sizeof *a);
+/* Reads the file at path and parses it into a (an NpyArray64 when f64, else
+ * an NpyArray); on failure msg names the path. */
+static bool read_parse(const char *path, bool f64, void *a, char *msg, size_t msg_size) {
   char why[300];
   size_t len;
   uint8_t *buf = read_image(path, &len, msg, msg_size);
   if (!buf)
     return false;
-  bool ok = npy_parse(buf, len, a, why, sizeof why);
+  bool ok =
+      f64 ? npy_parse_f64(buf, len, a, why, sizeof why) : npy_parse(buf, len, a, why, sizeof why);
   free(buf);
   if (!ok)
     snprintf(msg, msg_size, "%s: %s", path, why);
   return ok;
+}
+
+bool npy_read(const char *path, NpyArray *a, char *msg, size_t msg_size) {
+  memset(a, 0, sizeof *a);
+  return read_parse(path, false, a, msg, msg_size);
 }
 
 static void shape_text(char *out, size_t cap, uint32_t rank, const uint64_t *dims) {
@@ -399,17 +409,8 @@ bool npy_read_shape(const char *path, uint32_t rank, const uint32_t *dims, NpyAr
 bool npy_read_shape_f64(const char *path, uint32_t rank, const uint32_t *dims, NpyArray64 *a,
                         char *msg, size_t msg_size) {
   memset(a, 0, sizeof *a);
-  char why[300];
-  size_t len;
-  uint8_t *buf = read_image(path, &len, msg, msg_size);
-  if (!buf)
+  if (!read_parse(path, true, a, msg, msg_size))
     return false;
-  bool ok = npy_parse_f64(buf, len, a, why, sizeof why);
-  free(buf);
-  if (!ok) {
-    snprintf(msg, msg_size, "%s: %s", path, why);
-    return false;
-  }
   if (!same_shape(path, a->rank, a->dims, rank, dims, msg, msg_size)) {
     npy_free_f64(a);
     return false;
