@@ -13,7 +13,7 @@ einc_LDADD = libeinccpu.a libeincpasses.a libeincaccel.a libeincfront.a libeinci
 # --fusion, and dump --after for every pass.
 check_PROGRAMS += tests/test_mapping
 TESTS += tests/test_mapping
-tests_test_mapping_SOURCES = tests/test_mapping.c tests/testutil.c tests/testutil.h
+tests_test_mapping_SOURCES = tests/test_mapping.c tests/golden/compare.c tests/golden/compare.h tests/testutil.c tests/testutil.h
 tests_test_mapping_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_mapping_LDADD = libeincrt.a $(CHECK_LIBS) -lm
 

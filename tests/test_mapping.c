@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "runtime/npy.h"
+#include "tests/golden/compare.h"
 #include "tests/testutil.h"
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -643,29 +644,6 @@ static const HandMapping hand_mappings[] = {
 };
 #define NHAND (int)(sizeof hand_mappings / sizeof hand_mappings[0])
 
-/* tests/golden's tolerance: |got - expected| <= ATOL * max(1, max|expected|)
- * + RTOL * |expected|. */
-static void compare_npy(const char *expected_path, const char *got_path) {
-  NpyArray e, g;
-  char msg[512];
-  ck_assert_msg(npy_read(expected_path, &e, msg, sizeof msg), "%s: %s", expected_path, msg);
-  ck_assert_msg(npy_read(got_path, &g, msg, sizeof msg), "%s: %s", got_path, msg);
-  ck_assert_uint_eq(e.rank, g.rank);
-  for (uint32_t d = 0; d < e.rank; d++)
-    ck_assert_uint_eq(e.dims[d], g.dims[d]);
-  double scale = 1.0;
-  for (uint64_t i = 0; i < e.count; i++)
-    scale = fmax(scale, fabs(e.data[i]));
-  for (uint64_t i = 0; i < e.count; i++) {
-    double diff = fabs((double)g.data[i] - e.data[i]);
-    double tol = 1e-5 * scale + 1e-4 * fabs(e.data[i]);
-    ck_assert_msg(diff <= tol, "%s[%llu] = %.9g, expected %.9g", got_path, (unsigned long long)i,
-                  (double)g.data[i], (double)e.data[i]);
-  }
-  npy_free(&e);
-  npy_free(&g);
-}
-
 /* _i: the mapping (_i / NARCHES) on the arch file (_i % NARCHES). */
 START_TEST(test_hand_mapping) {
   const HandMapping *h = &hand_mappings[_i / NARCHES];
@@ -723,7 +701,7 @@ START_TEST(test_hand_mapping) {
   for (int i = 0; i < nout; i++) {
     char *e = str_printf("%s/%s", out_dir, outputs[i]);
     char *g = str_printf("%s/%s", dir, outputs[i]);
-    compare_npy(e, g);
+    golden_compare_files("hand-written mapping", e, g);
     free(e);
     free(g);
   }

@@ -17,10 +17,8 @@
 #include <unistd.h>
 
 #include "runtime/npy.h"
+#include "tests/golden/compare.h"
 #include "tests/testutil.h"
-
-#define RTOL 1e-4
-#define ATOL 1e-5
 
 typedef struct Case {
   char name[64];
@@ -60,28 +58,6 @@ static char *make_tmpdir(void) {
   return dir;
 }
 
-static void compare(const char *case_name, const char *expected_path, const char *got_path) {
-  NpyArray e, g;
-  char msg[512];
-  ck_assert_msg(npy_read(expected_path, &e, msg, sizeof msg), "%s: %s", expected_path, msg);
-  ck_assert_msg(npy_read(got_path, &g, msg, sizeof msg), "%s: %s", got_path, msg);
-  ck_assert_uint_eq(e.rank, g.rank);
-  for (uint32_t d = 0; d < e.rank; d++)
-    ck_assert_uint_eq(e.dims[d], g.dims[d]);
-  double scale = 1.0;
-  for (uint64_t i = 0; i < e.count; i++)
-    scale = fmax(scale, fabs(e.data[i]));
-  for (uint64_t i = 0; i < e.count; i++) {
-    double diff = fabs((double)g.data[i] - e.data[i]);
-    ck_assert_msg(diff <= ATOL * scale + RTOL * fabs(e.data[i]),
-                  "%s: %s[%llu] = %.9g, expected %.9g (tolerance %.3g)", case_name, got_path,
-                  (unsigned long long)i, g.data[i], e.data[i],
-                  ATOL * scale + RTOL * fabs(e.data[i]));
-  }
-  npy_free(&e);
-  npy_free(&g);
-}
-
 /* Runs case c with `einc run ... EXTRA` and compares every output. */
 static void run_case(const Case *c, const char *extra) {
   const char *src = test_srcdir();
@@ -116,7 +92,7 @@ static void run_case(const Case *c, const char *extra) {
     char e[8448], g[8448];
     snprintf(e, sizeof e, "%s/%s", out_dir, outputs[i]);
     snprintf(g, sizeof g, "%s/%s", tmp, outputs[i]);
-    compare(c->name, e, g);
+    golden_compare_files(c->name, e, g);
   }
   free_names(outputs);
   remove_dir(tmp);

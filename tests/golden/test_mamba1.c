@@ -17,10 +17,8 @@
 #include <sys/wait.h>
 
 #include "runtime/npy.h"
+#include "tests/golden/compare.h"
 #include "tests/testutil.h"
-
-#define RTOL 1e-4
-#define ATOL 1e-5
 
 /* The target options of loop test i: cpu, accel, accel on arch/small.yaml. */
 #define NTARGETS 3
@@ -42,29 +40,6 @@ static void read_npy(const char *path, NpyArray *a) {
 }
 
 /* got (a file) against count expected values. */
-static void compare(const char *what, const char *got_path, const float *expected, uint64_t count) {
-  NpyArray g;
-  read_npy(got_path, &g);
-  ck_assert_uint_eq(g.count, count);
-  double scale = 1.0;
-  for (uint64_t i = 0; i < count; i++)
-    scale = fmax(scale, fabs(expected[i]));
-  for (uint64_t i = 0; i < count; i++) {
-    double tol = ATOL * scale + RTOL * fabs(expected[i]);
-    ck_assert_msg(fabs((double)g.data[i] - expected[i]) <= tol,
-                  "%s: %s[%llu] = %.9g, expected %.9g (tolerance %.3g)", what, got_path,
-                  (unsigned long long)i, g.data[i], expected[i], tol);
-  }
-  npy_free(&g);
-}
-
-static void compare_files(const char *what, const char *got_path, const char *expected_path) {
-  NpyArray e;
-  read_npy(expected_path, &e);
-  compare(what, got_path, e.data, e.count);
-  npy_free(&e);
-}
-
 /* Appends " --input NAME=PATH" to *cmd (malloc'ed, replaced). */
 static void add_input(char **cmd, const char *name, const char *path) {
   char *longer = str_printf("%s --input '%s=%s'", *cmd, name, path);
@@ -123,7 +98,7 @@ static void step_and_check(int t, const char *hs, const char *conv_state, const 
   ck_assert_uint_eq(out.rank, 2);
   uint64_t L = out.dims[0], D = out.dims[1];
   char *got = str_printf("%s/out.npy", outdir);
-  compare(args, got, out.data + (L - 1) * D, D);
+  golden_compare(args, got, out.data + (L - 1) * D, D);
   free(got);
   npy_free(&out);
   static const char *const states[2][2] = {{"conv_state_new", "conv_state"},
@@ -131,7 +106,7 @@ static void step_and_check(int t, const char *hs, const char *conv_state, const 
   for (int i = 0; i < 2; i++) {
     got = str_printf("%s/%s.npy", outdir, states[i][0]);
     path = fixture("mamba1_prefill", "out", states[i][1]);
-    compare_files(args, got, path);
+    golden_compare_files(args, path, got);
     free(got);
     free(path);
   }

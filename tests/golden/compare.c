@@ -1,0 +1,41 @@
+#include "tests/golden/compare.h"
+
+#include <check.h>
+#include <math.h>
+
+#include "runtime/npy.h"
+
+static void read_npy(const char *path, NpyArray *a) {
+  char msg[512];
+  ck_assert_msg(npy_read(path, a, msg, sizeof msg), "%s: %s", path, msg);
+}
+
+void golden_compare(const char *what, const char *got_path, const float *expected, uint64_t count) {
+  NpyArray g;
+  read_npy(got_path, &g);
+  ck_assert_uint_eq(g.count, count);
+  double scale = 1.0;
+  for (uint64_t i = 0; i < count; i++)
+    scale = fmax(scale, fabs(expected[i]));
+  for (uint64_t i = 0; i < count; i++) {
+    double tol = GOLDEN_ATOL * scale + GOLDEN_RTOL * fabs(expected[i]);
+    ck_assert_msg(fabs((double)g.data[i] - expected[i]) <= tol,
+                  "%s: %s[%llu] = %.9g, expected %.9g (tolerance %.3g)", what, got_path,
+                  (unsigned long long)i, g.data[i], expected[i], tol);
+  }
+  npy_free(&g);
+}
+
+void golden_compare_files(const char *what, const char *expected_path, const char *got_path) {
+  NpyArray e, g;
+  read_npy(expected_path, &e);
+  read_npy(got_path, &g);
+  ck_assert_msg(e.rank == g.rank, "%s: %s has rank %u, expected %u", what, got_path, g.rank,
+                e.rank);
+  for (uint32_t d = 0; d < e.rank; d++)
+    ck_assert_msg(e.dims[d] == g.dims[d], "%s: %s has dimension %u of %llu, expected %llu", what,
+                  got_path, d, (unsigned long long)g.dims[d], (unsigned long long)e.dims[d]);
+  npy_free(&g);
+  golden_compare(what, got_path, e.data, e.count);
+  npy_free(&e);
+}
