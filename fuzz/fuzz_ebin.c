@@ -21,7 +21,7 @@ static const char small_arch[] =
     "vector: {lanes: 4, latency: 2, special_cycles: 3, special_latency: 5}\n"
     "scan: {lanes: 4, latency: 3}\n"
     "buffer: {bytes: 4096, banks: 4}\n"
-    "dram: {bytes_per_cycle: 8, latency: 10, capacity_bytes: 1048576}\n"
+    "dram: {bytes_per_cycle: 8, burst_bytes: 16, latency: 10, capacity_bytes: 1048576}\n"
     "tokens: {depth: 2}\n"
     "energy: {dram_pj_per_byte: 1, buffer_pj_per_byte: 1, mac_pj: 1, vector_op_pj: 1, "
     "special_pj: 1, scan_step_pj: 1}\n";

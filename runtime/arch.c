@@ -48,6 +48,8 @@ static const Param params[] = {
     {"buffer", "banks", P_INT, OFF(buf_banks), 1, 64, 4, "banks", "equal contiguous banks"},
     {"dram", "bytes_per_cycle", P_FLOAT, OFF(dram_bytes_per_cycle), 0.01, 1000000, 32,
      "bytes/cycle", "sustained bandwidth, shared by loads and stores"},
+    {"dram", "burst_bytes", P_INT, OFF(dram_burst_bytes), 4, 65536, 64, "bytes",
+     "access granularity: a transfer moves every aligned burst it touches"},
     {"dram", "latency", P_INT, OFF(dram_latency), 0, 1000000, 100, "cycles",
      "from the end of a transfer's bus time to its completion"},
     {"dram", "capacity_bytes", P_INT, OFF(dram_capacity), 4096, 68719476736.0, 1073741824, "bytes",

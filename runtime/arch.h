@@ -21,7 +21,7 @@ typedef struct Arch {
   uint64_t buf_bytes, buf_banks;
   /* DRAM */
   double dram_bytes_per_cycle;
-  uint64_t dram_latency, dram_capacity;
+  uint64_t dram_burst_bytes, dram_latency, dram_capacity;
   /* dependency-token queues between units */
   uint64_t token_depth;
   /* energy per action, picojoules */

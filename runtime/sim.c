@@ -20,12 +20,14 @@ static void *xcalloc(size_t n, size_t size) {
 static void shadow_init(Shadow *sh, uint64_t words, const char *name) {
   sh->writer = xcalloc(words, sizeof(uint32_t));
   sh->reader = xcalloc(words, sizeof(uint32_t));
+  sh->late_reader = xcalloc(words, sizeof(uint32_t));
   sh->name = name;
 }
 
 static void shadow_free(Shadow *sh) {
   free(sh->writer);
   free(sh->reader);
+  free(sh->late_reader);
 }
 
 Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
@@ -63,6 +65,9 @@ Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
     s->dram = xcalloc(s->dram_words, sizeof(float));
     s->buf = xcalloc(s->buf_words, sizeof(float));
     s->done_of = xcalloc(bin->instr_count, sizeof(uint64_t));
+    s->start_of = xcalloc(bin->instr_count, sizeof(uint64_t));
+    s->live_words = xcalloc(bin->instr_count, sizeof(uint64_t));
+    s->last_use = xcalloc(bin->instr_count, sizeof(uint64_t));
     shadow_init(&s->buf_shadow, s->buf_words, "buffer");
     shadow_init(&s->dram_shadow, s->dram_words, "DRAM");
     for (size_t i = 0; i < bin->tensor_count; i++) {
@@ -87,6 +92,9 @@ void sim_free(Sim *s) {
   free(s->dram);
   free(s->buf);
   free(s->done_of);
+  free(s->start_of);
+  free(s->live_words);
+  free(s->last_use);
   shadow_free(&s->buf_shadow);
   shadow_free(&s->dram_shadow);
   free(s);
@@ -243,14 +251,19 @@ static uint64_t issue(Sim *s, int u, const Decoded *d, uint64_t start) {
 }
 
 /* Adds one issued instruction's figures. */
-static void count(SimStats *st, int u, const Decoded *d, uint64_t done) {
+static void count(SimStats *st, int u, const Decoded *d, uint64_t done, uint64_t burst_bytes) {
   st->instrs++;
   st->unit[u].instrs++;
   st->unit[u].busy += d->busy;
-  if (d->op->kind == K_LOAD)
+  uint64_t moved = d->dram_bursts * burst_bytes;
+  if (d->op->kind == K_LOAD) {
     st->dram_read_bytes += d->dram_bytes;
-  if (d->op->kind == K_STORE)
+    st->dram_read_transferred += moved;
+  }
+  if (d->op->kind == K_STORE) {
     st->dram_write_bytes += d->dram_bytes;
+    st->dram_write_transferred += moved;
+  }
   st->buffer_bytes += d->buf_rd_bytes + d->buf_wr_bytes;
   st->macs += d->macs;
   st->vector_elems += d->vec_elems;
@@ -263,7 +276,8 @@ static void count(SimStats *st, int u, const Decoded *d, uint64_t done) {
 }
 
 static void add_energy(SimStats *st, const Arch *arch) {
-  st->energy_dram_pj = (double)(st->dram_read_bytes + st->dram_write_bytes) * arch->e_dram_byte;
+  st->energy_dram_pj =
+      (double)(st->dram_read_transferred + st->dram_write_transferred) * arch->e_dram_byte;
   st->energy_buffer_pj = (double)st->buffer_bytes * arch->e_buf_byte;
   st->energy_mac_pj = (double)st->macs * arch->e_mac;
   st->energy_vector_pj = (double)st->vector_elems * arch->e_vec_op;
@@ -271,6 +285,42 @@ static void add_energy(SimStats *st, const Arch *arch) {
   st->energy_scan_pj = (double)st->scan_steps * arch->e_scan_step;
   st->energy_pj = st->energy_dram_pj + st->energy_buffer_pj + st->energy_mac_pj +
                   st->energy_vector_pj + st->energy_special_pj + st->energy_scan_pj;
+}
+
+typedef struct LiveEvent {
+  uint64_t time;
+  int64_t words; /* + when an instruction's results start, - when their last reader is done */
+} LiveEvent;
+
+static int live_event_order(const void *pa, const void *pb) {
+  const LiveEvent *a = pa, *b = pb;
+  if (a->time != b->time)
+    return a->time < b->time ? -1 : 1;
+  return (a->words > b->words) - (a->words < b->words); /* frees first */
+}
+
+/* The most buffer words live at once: each instruction's written words are
+ * live from its start until it and the last instruction reading them are
+ * done (functional mode, which sees every word). */
+static uint64_t peak_live_words(const Sim *s) {
+  size_t n = s->bin->instr_count, count = 0;
+  LiveEvent *ev = xcalloc(2 * n, sizeof *ev);
+  for (size_t i = 0; i < n; i++) {
+    if (s->live_words[i] == 0)
+      continue;
+    uint64_t end = max_u64(s->done_of[i], s->last_use[i]);
+    ev[count++] = (LiveEvent){s->start_of[i], (int64_t)s->live_words[i]};
+    ev[count++] = (LiveEvent){end, -(int64_t)s->live_words[i]};
+  }
+  qsort(ev, count, sizeof *ev, live_event_order);
+  int64_t live = 0, peak = 0;
+  for (size_t i = 0; i < count; i++) {
+    live += ev[i].words;
+    if (live > peak)
+      peak = live;
+  }
+  free(ev);
+  return (uint64_t)peak;
 }
 
 bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
@@ -319,7 +369,7 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
       c->count++;
     }
 
-    count(st, u, d, done);
+    count(st, u, d, done, arch->dram_burst_bytes);
     if (s->opt.trace)
       trace_event(s, index, d, start, done);
     remaining--;
@@ -343,5 +393,7 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
     for (int b = 0; b < UNIT_COUNT; b++)
       st->stray_tokens += s->ch[a][b].count;
   add_energy(st, arch);
+  if (s->opt.functional)
+    st->peak_live_bytes = 4 * peak_live_words(s);
   return true;
 }

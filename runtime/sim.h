@@ -21,8 +21,11 @@ typedef struct SimUnitStats {
 typedef struct SimStats {
   uint64_t cycles;
   uint64_t instrs;
-  uint64_t dram_read_bytes, dram_write_bytes;
+  uint64_t dram_read_bytes, dram_write_bytes; /* useful: the valid elements */
+  /* what the DRAM moved: every burst a transfer touched, whole */
+  uint64_t dram_read_transferred, dram_write_transferred;
   uint64_t peak_sram_bytes; /* highest buffer byte written, plus one */
+  uint64_t peak_live_bytes; /* most bytes of live data at once (functional mode; else 0) */
   uint64_t buffer_bytes;    /* buffer bytes read and written */
   uint64_t macs, vector_elems, special_elems, scan_steps;
   double energy_pj;

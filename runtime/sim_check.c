@@ -44,6 +44,27 @@ static void add_read(Decoded *d, uint64_t lo, uint64_t hi) {
   d->n_rd++;
 }
 
+/* The DRAM bursts a transfer touches: its rows (`row_bytes` contiguous bytes
+ * each, in the order i1 fastest, then i2, i3, with element strides) are cut
+ * into aligned bursts of `burst` bytes, and a burst is fetched once when
+ * consecutive rows share it, as a DMA engine merges adjacent requests. A
+ * gather of single words therefore pays a whole burst per word. */
+uint64_t sim_dma_bursts(uint64_t dram, uint64_t row_bytes, const uint64_t rows[3],
+                        const uint64_t strides[3], uint64_t burst) {
+  uint64_t total = 0, last = UINT64_MAX;
+  for (uint64_t i3 = 0; i3 < rows[2]; i3++)
+    for (uint64_t i2 = 0; i2 < rows[1]; i2++) {
+      uint64_t base = dram + 4 * (i2 * strides[1] + i3 * strides[2]);
+      for (uint64_t i1 = 0; i1 < rows[0]; i1++) {
+        uint64_t at = base + 4 * i1 * strides[0];
+        uint64_t first = at / burst, end = (at + row_bytes - 1) / burst;
+        total += end - first + (first == last ? 0 : 1);
+        last = end;
+      }
+    }
+  return total;
+}
+
 static bool decode_dma(const uint32_t *w, const Arch *arch, const TensorIndex *tensors, Decoded *d,
                        char *msg, size_t msg_size) {
   const char *mn = d->op->mnemonic;
@@ -112,7 +133,16 @@ static bool decode_dma(const uint32_t *w, const Arch *arch, const TensorIndex *t
     }
   }
   d->dram_bytes = valid * 4;
-  d->busy = valid ? (uint64_t)ceil((double)d->dram_bytes / arch->dram_bytes_per_cycle - 1e-9) : 1;
+  if (valid > 0) {
+    uint64_t rows[3] = {hi1 - lo1, n[2], n[3]};
+    uint64_t strides[3] = {isa_get(w, FLD_DMA_DS1), isa_get(w, FLD_DMA_DS2),
+                           isa_get(w, FLD_DMA_DS3)};
+    d->dram_bursts = sim_dma_bursts(dram, (hi0 - lo0) * 4, rows, strides, arch->dram_burst_bytes);
+  }
+  d->busy = valid ? (uint64_t)ceil((double)(d->dram_bursts * arch->dram_burst_bytes) /
+                                       arch->dram_bytes_per_cycle -
+                                   1e-9)
+                  : 1;
   if (d->busy == 0)
     d->busy = 1;
   d->latency = valid ? arch->dram_latency : 0;

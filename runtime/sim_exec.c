@@ -34,28 +34,72 @@ static void race(Ctx *c, const char *access, const char *space, uint64_t word, u
   c->s->race = true;
 }
 
+/* Reports (once) that this instruction's access to a word comes after that
+ * of instruction `later`, which follows it in program order: the two are
+ * not ordered by tokens, and this run happened to order them backwards
+ * (whether or not their times overlap). */
+static void race_order(Ctx *c, const char *access, const char *space, uint64_t word, uint32_t later,
+                       const char *did) {
+  if (c->s->race)
+    return;
+  const IsaOp *me = c->d->op;
+  const IsaOp *them =
+      isa_op_by_opcode(isa_get(c->s->bin->code + (size_t)later * ISA_WORDS, FLD_OPCODE));
+  snprintf(c->s->race_msg, sizeof c->s->race_msg,
+           "race: instruction %u (%s, %s unit) %s %s word %llu at cycle %llu, but instruction "
+           "%u (%s, %s unit), later in program order, already %s it; a dependency token "
+           "between %s and %s is missing",
+           c->index, me->mnemonic, isa_unit_name(me->unit), access, space, (unsigned long long)word,
+           (unsigned long long)c->start, later, them->mnemonic, isa_unit_name(them->unit), did,
+           isa_unit_name(me->unit), isa_unit_name(them->unit));
+  c->s->race = true;
+}
+
 /* Whether `who` (a shadow entry: instruction index + 1, 0 for none) is an
  * instruction of another unit still in flight when this one starts. */
 static bool in_flight_elsewhere(const Ctx *c, uint32_t who) {
   return who && c->s->done_of[who - 1] > c->start && c->s->unit_of[who - 1] != c->unit;
 }
 
-/* Shadow bookkeeping for one word. */
+/* Shadow bookkeeping for one word. Two checks: against accesses of other
+ * units still in flight (a missing token that this run's timing exposed),
+ * and against program order (a missing token whatever the timing): a word
+ * must not be read after a later instruction wrote it, nor written after a
+ * later instruction wrote or read it. Same-unit accesses are in order. */
 static void note_read(Ctx *c, const Shadow *sh, uint64_t w) {
-  uint32_t wi = sh->writer[w], ri = sh->reader[w];
+  uint32_t wi = sh->writer[w], ri = sh->reader[w], li = sh->late_reader[w];
   if (in_flight_elsewhere(c, wi))
     race(c, "reads", sh->name, w, wi - 1);
+  if (wi > c->index + 1)
+    race_order(c, "reads", sh->name, w, wi - 1, "wrote");
   if (!ri || c->done >= c->s->done_of[ri - 1])
     sh->reader[w] = c->index + 1;
+  if (li < c->index + 1)
+    sh->late_reader[w] = c->index + 1;
+  if (wi && sh == &c->s->buf_shadow && c->s->last_use[wi - 1] < c->done)
+    c->s->last_use[wi - 1] = c->done;
 }
 
 static void note_write(Ctx *c, const Shadow *sh, uint64_t w) {
-  uint32_t wi = sh->writer[w], ri = sh->reader[w];
+  uint32_t wi = sh->writer[w], ri = sh->reader[w], li = sh->late_reader[w];
   if (in_flight_elsewhere(c, wi))
     race(c, "writes", sh->name, w, wi - 1);
   if (in_flight_elsewhere(c, ri))
     race(c, "overwrites", sh->name, w, ri - 1);
+  if (wi > c->index + 1)
+    race_order(c, "writes", sh->name, w, wi - 1, "wrote");
+  if (li > c->index + 1)
+    race_order(c, "overwrites", sh->name, w, li - 1, "read");
+  if (sh == &c->s->buf_shadow) {
+    /* The word's live range moves to this instruction; when it read the
+     * word itself (an accumulation, an in-place update) the range is one. */
+    if (wi && wi != c->index + 1 && li == c->index + 1 && c->s->live_words[wi - 1] > 0)
+      c->s->live_words[wi - 1]--;
+    if (wi != c->index + 1)
+      c->s->live_words[c->index]++;
+  }
   sh->writer[w] = c->index + 1;
+  sh->late_reader[w] = 0;
 }
 
 /* Notes every word of a 2-D box in the buffer. */
@@ -227,6 +271,7 @@ static void exec_scan(Ctx *c, const uint32_t *w) {
 void sim_exec(Sim *s, const Decoded *d, uint32_t index, uint64_t start, uint64_t done) {
   const uint32_t *w = s->bin->code + (size_t)index * ISA_WORDS;
   Ctx c = {s, d, index, start, done, d->unit};
+  s->start_of[index] = start;
   switch (d->op->format) {
   case FMT_DMA:
     exec_dma(&c, w, d->op->kind == K_LOAD);

@@ -9,9 +9,10 @@
 typedef struct Decoded {
   const IsaOp *op;
   uint8_t unit, wait, signal;
-  uint64_t busy;    /* cycles the unit (for DMA: the DRAM bus) is occupied */
-  uint64_t latency; /* further cycles until the result is complete */
-  uint64_t dram_bytes;
+  uint64_t busy;        /* cycles the unit (for DMA: the DRAM bus) is occupied */
+  uint64_t latency;     /* further cycles until the result is complete */
+  uint64_t dram_bytes;  /* useful: the valid elements' bytes */
+  uint64_t dram_bursts; /* bursts of dram.burst_bytes the transfer moves */
   uint64_t buf_rd_bytes, buf_wr_bytes;
   uint64_t macs, vec_elems, special_elems, scan_steps;
   uint64_t wr_lo, wr_hi;
@@ -38,6 +39,11 @@ const EbinTensor *tensor_index_find(const TensorIndex *ix, uint64_t byte);
 bool sim_decode(const uint32_t *words, const Arch *arch, const TensorIndex *tensors, Decoded *d,
                 char *msg, size_t msg_size);
 
+/* The DRAM bursts of dram.burst_bytes that a DMA's valid rows touch (see
+ * sim_check.c); rows[] and strides[] are dimensions 1..3 in elements. */
+uint64_t sim_dma_bursts(uint64_t dram, uint64_t row_bytes, const uint64_t rows[3],
+                        const uint64_t strides[3], uint64_t burst);
+
 typedef struct TokenChannel {
   uint64_t *times; /* ring of push times, capacity = token depth */
   uint64_t head, count;
@@ -50,11 +56,12 @@ typedef struct InFlight {
 
 #define INTERLOCK_DEPTH 4
 
-/* Race detection in one address space: per word, the last writer and the
- * reader that finishes last (instruction index + 1; 0 for none, so that
- * untouched calloc'ed pages stay unallocated). */
+/* Race detection in one address space: per word, the last writer, the
+ * reader that finishes last, and the reader latest in program order since
+ * the last write (instruction index + 1; 0 for none, so that untouched
+ * calloc'ed pages stay unallocated). */
 typedef struct Shadow {
-  uint32_t *writer, *reader;
+  uint32_t *writer, *reader, *late_reader;
   const char *name; /* for messages: "buffer", "DRAM" */
 } Shadow;
 
@@ -81,6 +88,10 @@ struct Sim {
   uint64_t dram_words, buf_words;
   /* Race detection: each instruction's completion cycle, and the shadows. */
   uint64_t *done_of;
+  /* Live data (functional mode): per instruction, when it started, the
+   * buffer words it wrote that are still its own, and the completion of the
+   * last instruction that read one of them. */
+  uint64_t *start_of, *live_words, *last_use;
   Shadow buf_shadow, dram_shadow;
   bool race;
   char race_msg[400];

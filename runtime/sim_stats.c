@@ -11,7 +11,13 @@ void sim_stats_json(const SimStats *st, const Arch *arch, FILE *f) {
   fprintf(f, "  \"instructions\": %llu,\n", (unsigned long long)st->instrs);
   fprintf(f, "  \"dram_read_bytes\": %llu,\n", (unsigned long long)st->dram_read_bytes);
   fprintf(f, "  \"dram_write_bytes\": %llu,\n", (unsigned long long)st->dram_write_bytes);
+  fprintf(f, "  \"dram_read_transferred_bytes\": %llu,\n",
+          (unsigned long long)st->dram_read_transferred);
+  fprintf(f, "  \"dram_write_transferred_bytes\": %llu,\n",
+          (unsigned long long)st->dram_write_transferred);
   fprintf(f, "  \"peak_sram_bytes\": %llu,\n", (unsigned long long)st->peak_sram_bytes);
+  if (st->peak_live_bytes)
+    fprintf(f, "  \"peak_live_bytes\": %llu,\n", (unsigned long long)st->peak_live_bytes);
   fprintf(f, "  \"buffer_access_bytes\": %llu,\n", (unsigned long long)st->buffer_bytes);
   fprintf(f, "  \"macs\": %llu,\n", (unsigned long long)st->macs);
   fprintf(f, "  \"vector_elements\": %llu,\n", (unsigned long long)st->vector_elems);
@@ -43,9 +49,17 @@ void sim_stats_summary(const SimStats *st, const Arch *arch, FILE *f) {
   fprintf(f, "einsim: %llu instructions, %llu cycles (%.3f us at %g GHz) on %s\n",
           (unsigned long long)st->instrs, (unsigned long long)st->cycles, us, arch->clock_ghz,
           arch->name);
-  fprintf(f, "  DRAM: %llu bytes read, %llu bytes written; peak buffer use %llu of %llu bytes\n",
+  fprintf(f,
+          "  DRAM: %llu bytes read, %llu bytes written (%llu and %llu moved in %llu-byte "
+          "bursts); peak buffer use %llu of %llu bytes\n",
           (unsigned long long)st->dram_read_bytes, (unsigned long long)st->dram_write_bytes,
-          (unsigned long long)st->peak_sram_bytes, (unsigned long long)arch->buf_bytes);
+          (unsigned long long)st->dram_read_transferred,
+          (unsigned long long)st->dram_write_transferred,
+          (unsigned long long)arch->dram_burst_bytes, (unsigned long long)st->peak_sram_bytes,
+          (unsigned long long)arch->buf_bytes);
+  if (st->peak_live_bytes)
+    fprintf(f, "  live data: at most %llu bytes at once\n",
+            (unsigned long long)st->peak_live_bytes);
   uint64_t peak_macs = st->cycles * arch->mx_rows * arch->mx_cols;
   fprintf(f,
           "  work: %llu MACs (%.1f%% of the array's peak), %llu vector and %llu special "

@@ -2,7 +2,9 @@
  * (tests/sim/small.yaml): functional results against values worked out by
  * hand, and the timing model's cycle counts against the timelines in the
  * comments. Timing rules (docs/isa.md, "Timing"):
- *   DMA:    bus = ceil(valid bytes / 8); the bus is shared; done = bus end + 10.
+ *   DMA:    bus = ceil(16 * bursts / 8), where bursts counts the aligned 16-byte
+ *           bursts the valid rows touch (consecutive rows share one once);
+ *           the bus is shared; done = bus end + 10.
  *           The unit may issue again when its bus time ends.
  *   matrix: busy = ceil(k/4) * ceil(n/4) * max(m, 4); done = start + busy + 8.
  *   vector: busy = rows * ceil(cols/4) (x3 on the special stage, x2 when two
@@ -50,6 +52,51 @@ START_TEST(dma_bandwidth_bound) {
   ck_assert_uint_eq(r->stats.cycles, 138);
   simtest_end(r);
   ebin_free(&b);
+}
+END_TEST
+
+/* One load (or store) of X[8, 8] (DRAM 0, burst-aligned) on the test machine:
+ * its cycles, useful bytes, bytes moved in bursts and DRAM energy (1 pJ/B). */
+static void check_transfer(const char *dma, uint64_t cycles, uint64_t useful, uint64_t moved) {
+  char text[256];
+  snprintf(text, sizeof text, ".tensor X input [8, 8]\n.tensor Y output [8, 8]\n%s\n", dma);
+  Ebin b = simtest_assemble(text, &arch);
+  bool store = strncmp(dma, "dma.st", 6) == 0;
+  for (int functional = 0; functional < 2; functional++) {
+    SimRun *r = simtest_start(&b, &arch, functional);
+    ck_assert_msg(simtest_go(r), "%s", r->msg);
+    ck_assert_msg(r->stats.cycles == cycles, "%s: %llu cycles, expected %llu", dma,
+                  (unsigned long long)r->stats.cycles, (unsigned long long)cycles);
+    ck_assert_uint_eq(store ? r->stats.dram_write_bytes : r->stats.dram_read_bytes, useful);
+    ck_assert_uint_eq(store ? r->stats.dram_write_transferred : r->stats.dram_read_transferred,
+                      moved);
+    ck_assert_uint_eq(store ? r->stats.dram_read_transferred : r->stats.dram_write_transferred, 0);
+    ck_assert_double_eq_tol(r->stats.energy_dram_pj, (double)moved, 1e-9);
+    simtest_end(r);
+  }
+  ebin_free(&b);
+}
+
+START_TEST(dma_pays_for_whole_bursts) {
+  /* 16-byte bursts at 8 B/cycle: 2 bus cycles per burst; done = bus + 10. */
+  /* Dense and aligned: 64 bytes, bursts 0..3: bus 8, done 18. */
+  check_transfer("dma.ld dram=X sram=0 n0=16", 18, 64, 64);
+  /* Dense but misaligned: bytes 8..23 touch bursts 0 and 1: bus 4, done 14. */
+  check_transfer("dma.ld dram=X+8 sram=0 n0=4", 14, 16, 32);
+  /* Strided: two columns of 8 rows, 8 bytes every 32: 8 bursts, bus 16, done 26. */
+  check_transfer("dma.ld dram=X sram=0 n0=2 n1=8 ds1=8 ss1=2", 26, 64, 128);
+  /* Gathered: a word every 16 bytes, a burst each: 16 bursts, bus 32, done 42. */
+  check_transfer("dma.ld dram=X sram=0 n0=1 n1=16 ds1=4 ss1=1", 42, 64, 256);
+  /* A word every 8 bytes: consecutive words share a burst, fetched once:
+   * 8 bursts, bus 16, done 26. */
+  check_transfer("dma.ld dram=X sram=0 n0=1 n1=16 ds1=2 ss1=1", 26, 64, 128);
+  /* Stores pay the same way (a partial burst is a masked write of a whole one). */
+  check_transfer("dma.st dram=Y sram=0 n0=2 n1=8 ds1=8 ss1=2", 26, 64, 128);
+  /* Dimensions 2 and 3 continue the row order: 2 x 2 blocks of 2 rows of 8
+   * bytes, rows 8 elements apart, blocks 32 and 16 elements apart: rows at
+   * bytes 0, 32 | 128, 160 | 64, 96 | 192, 224: 8 bursts. */
+  check_transfer("dma.ld dram=X sram=0 n0=2 n1=2 ds1=8 n2=2 ds2=32 n3=2 ds3=16 ss1=2 ss2=4 ss3=8",
+                 26, 64, 128);
 }
 END_TEST
 
@@ -122,9 +169,10 @@ START_TEST(matrix_small_m_and_transpose) {
   simtest_end(r);
   ebin_free(&b);
 
-  /* With the token on the last load: ld0 bus [0,1) done 11, ld1 bus [1,2)
-   * done 12, ld2 bus [2,4) done 14 -> mm start 14, busy 4, done 26; st bus
-   * [26,28) done 38. */
+  /* With the token on the last load: each load moves one 16-byte burst (At's
+   * two rows share one), 2 bus cycles: ld0 bus [0,2) done 12, ld1 bus [2,4)
+   * done 14, ld2 bus [4,6) done 16 -> mm start 16, busy 4, done 28; st bus
+   * [28,30) done 40. */
   b = simtest_assemble(".tensor At input [2, 2]\n"
                        ".tensor Bt input [2, 2]\n"
                        ".tensor C output [2, 2]\n"
@@ -145,7 +193,7 @@ START_TEST(matrix_small_m_and_transpose) {
   ck_assert_float_eq(C[2], 43);
   ck_assert_float_eq(C[3], 50);
   ck_assert_uint_eq(r->stats.unit[UNIT_MATRIX].busy, 4);
-  ck_assert_uint_eq(r->stats.cycles, 38);
+  ck_assert_uint_eq(r->stats.cycles, 40);
   simtest_end(r);
   ebin_free(&b);
 }
@@ -557,12 +605,13 @@ START_TEST(vector_interlock_on_own_result) {
 END_TEST
 
 START_TEST(token_queue_full_stalls_producer) {
-  /* Token queues hold 2 tokens. Three 8-byte loads each signal vec:
-   *   ld0 bus [0,1) done 11; ld1 bus [1,2) done 12; ld2 would be the third
-   *   token in the queue: it waits until vec0 pops one at 11 -> bus [11,12),
-   *   done 22.
-   *   vec0 (copy, 1 beat) start 11, done 14; vec1 start 12 (token 12), done 15;
-   *   vec2 start 22 (token 22), done 25. */
+  /* Token queues hold 2 tokens. Three 8-byte loads each signal vec; each
+   * moves one 16-byte burst, 2 bus cycles:
+   *   ld0 bus [0,2) done 12; ld1 bus [2,4) done 14; ld2 would be the third
+   *   token in the queue: it waits until vec0 pops one at 12 -> bus [12,14),
+   *   done 24.
+   *   vec0 (copy, 1 beat) start 12, done 15; vec1 start 14 (token 14), done 17;
+   *   vec2 start 24 (token 24), done 27. */
   Ebin b = simtest_assemble(".tensor X input [6]\n"
                             "dma.ld dram=X sram=0 n0=2 signal=vec\n"
                             "dma.ld dram=X+8 sram=2 n0=2 signal=vec\n"
@@ -573,7 +622,7 @@ START_TEST(token_queue_full_stalls_producer) {
                             &arch);
   SimRun *r = simtest_start(&b, &arch, true);
   ck_assert_msg(simtest_go(r), "%s", r->msg);
-  ck_assert_uint_eq(r->stats.cycles, 25);
+  ck_assert_uint_eq(r->stats.cycles, 27);
   simtest_end(r);
   ebin_free(&b);
 }
@@ -625,11 +674,80 @@ START_TEST(race_write_after_read) {
 }
 END_TEST
 
+/* Accesses that do not overlap in time but run against program order: a
+ * missing token that this timing happens not to expose as an overlap, so
+ * the in-flight check alone passes them (and the first gives a wrong Y).
+ * In each, the load keeps vec waiting until 42 (bus [0,32) for 16 bursts,
+ * done 42), while the mm, later in program order and with no token, runs at
+ * once: start 0, busy 4, done 12. */
+static void check_order_race(const char *vec, const char *mm, const char *want) {
+  char text[512];
+  snprintf(text, sizeof text,
+           ".tensor X input [64]\n.tensor Y output [1]\n"
+           "dma.ld dram=X sram=100 n0=64 signal=vec\n%s signal=st\n%s signal=st\n"
+           "dma.st wait=vec,mx dram=Y sram=0 n0=1\n",
+           vec, mm);
+  Ebin b = simtest_assemble(text, &arch);
+  SimRun *r = simtest_start(&b, &arch, true);
+  ck_assert_msg(!simtest_go(r), "expected a race in\n%s", text);
+  ck_assert_msg(strcmp(r->msg, want) == 0, "%s\nexpected\n%s", r->msg, want);
+  simtest_end(r);
+  ebin_free(&b);
+}
+
+START_TEST(race_against_program_order) {
+  /* Write after write: the mm's product should be what Y gets. */
+  check_order_race("v.fill wait=ld rows=1 cols=1 d=0 imm=1", "mm m=1 k=1 n=1 a=200 b=201 c=0",
+                   "race: instruction 1 (v.fill, vec unit) writes buffer word 0 at cycle 42, but "
+                   "instruction 2 (mm, mx unit), later in program order, already wrote it; a "
+                   "dependency token between vec and mx is missing");
+  /* A read that sees a later instruction's write. */
+  check_order_race("v.copy wait=ld rows=1 cols=1 d=0 a=300", "mm m=1 k=1 n=1 a=200 b=201 c=300",
+                   "race: instruction 1 (v.copy, vec unit) reads buffer word 300 at cycle 42, but "
+                   "instruction 2 (mm, mx unit), later in program order, already wrote it; a "
+                   "dependency token between vec and mx is missing");
+  /* A write after a later instruction already read the old value. */
+  check_order_race("v.fill wait=ld rows=1 cols=1 d=0 imm=1", "mm m=1 k=1 n=1 a=0 b=201 c=300",
+                   "race: instruction 1 (v.fill, vec unit) overwrites buffer word 0 at cycle 42, "
+                   "but instruction 2 (mm, mx unit), later in program order, already read it; a "
+                   "dependency token between vec and mx is missing");
+}
+END_TEST
+
+START_TEST(peak_live_data) {
+  /* Two 16-word tiles, each copied to a 16-word result and stored. The
+   * highest word written is 95 (96 words), but at most 48 words are live.
+   *   ld0 words 0..15 bus [0,8) done 18; v.copy 0 -> 64..79 start 18 done 24
+   *   (4 beats + 2); st0 start 24 reads 64..79, bus [24,32) done 42.
+   *   ld1 words 16..31 bus [8,16) done 26; v.copy 16 -> 80..95 start 26
+   *   done 32; st1 bus [32,40) done 50.
+   * Live intervals (start, end): ld0 [0,24) 16 words, copy0 [18,42) 16,
+   * ld1 [8,32) 16, copy1 [26,50) 16: at most 48 words, from 26 (ld1, copy0
+   * and copy1; ld0's ended at 24). */
+  Ebin b = simtest_assemble(".tensor X input [32]\n.tensor Y output [32]\n"
+                            "dma.ld dram=X sram=0 n0=16 signal=vec\n"
+                            "dma.ld dram=X+64 sram=16 n0=16 signal=vec\n"
+                            "v.copy wait=ld rows=1 cols=16 d=64 dcs=1 a=0 acs=1 signal=st\n"
+                            "v.copy wait=ld rows=1 cols=16 d=80 dcs=1 a=16 acs=1 signal=st\n"
+                            "dma.st wait=vec dram=Y sram=64 n0=16\n"
+                            "dma.st wait=vec dram=Y+64 sram=80 n0=16\n",
+                            &arch);
+  SimRun *r = simtest_start(&b, &arch, true);
+  ck_assert_msg(simtest_go(r), "%s", r->msg);
+  ck_assert_uint_eq(r->stats.cycles, 50);
+  ck_assert_uint_eq(r->stats.peak_sram_bytes, 96 * 4);
+  ck_assert_uint_eq(r->stats.peak_live_bytes, 48 * 4);
+  simtest_end(r);
+  ebin_free(&b);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("sim_units");
   TCase *tc = tcase_create("units");
   tcase_add_checked_fixture(tc, setup, NULL);
   tcase_add_test(tc, dma_bandwidth_bound);
+  tcase_add_test(tc, dma_pays_for_whole_bursts);
   tcase_add_test(tc, matrix_compute_bound);
   tcase_add_test(tc, matrix_small_m_and_transpose);
   tcase_add_test(tc, overlap_with_tokens);
@@ -646,6 +764,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, token_queue_full_stalls_producer);
   tcase_add_test(tc, deadlock_is_reported);
   tcase_add_test(tc, race_write_after_read);
+  tcase_add_test(tc, race_against_program_order);
+  tcase_add_test(tc, peak_live_data);
   suite_add_tcase(s, tc);
   return s;
 }

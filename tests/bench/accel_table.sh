@@ -3,7 +3,8 @@
 # size, compiled with --fusion none and with --fusion auto and run with einsim
 # --timing-only. Per example and fusion mode it prints cycles, DRAM bytes moved
 # (read + write), the compulsory traffic (every input, param and output moved
-# once) and their ratio, the work bound and cycles over it, peak buffer use,
+# once) and their ratio, the bytes the DRAM moved in whole bursts, the work
+# bound and cycles over it, peak buffer use,
 # energy, the compile time and the size of the .ebin.
 #
 # The work bound (issue 15) is the largest of
@@ -49,13 +50,13 @@ echo "architecture: $archfile (matrix ${mrows}x${mcols}, vector $vlanes lanes," 
 echo "work bound: max(MACs/(rows*cols), (vector + special*special_cycles)/lanes," \
   "scan steps/scan lanes, compulsory/(B/cycle)), work from --fusion none"
 
-printf '| %-14s | %-36s | %-4s | %7s | %10s | %13s | %11s | %6s | %10s | %-6s | %6s | %10s | %9s | %7s | %10s |\n' \
-  example sizes mode instrs cycles "DRAM bytes" compulsory ratio "work bound" by \
+printf '| %-14s | %-36s | %-4s | %7s | %10s | %13s | %11s | %6s | %13s | %10s | %-6s | %6s | %10s | %9s | %7s | %10s |\n' \
+  example sizes mode instrs cycles "DRAM bytes" compulsory ratio "DRAM moved" "work bound" by \
   "cyc/wb" "peak buf" "energy uJ" "comp s" "ebin bytes"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- \
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- \
   -------------------------------------- ------ --------- ------------ --------------- \
-  ------------- -------- ------------ -------- -------- ------------ ----------- \
-  --------- ------------
+  ------------- -------- --------------- ------------ -------- -------- ------------ \
+  ----------- --------- ------------
 now() { date +%s.%N; }
 grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
   if [ -n "$only" ] && [ "$name" != "$only" ]; then continue; fi
@@ -105,8 +106,9 @@ grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
         if (b["vector"] > wb) { by = "vector"; wb = b["vector"] }
         if (b["scan"] > wb) { by = "scan"; wb = b["scan"] }
         dram = v["dram_read_bytes"] + v["dram_write_bytes"]
-        printf "| %-14s | %-36s | %-4s | %7.0f | %10.0f | %13.0f | %11.0f | %6.2f | %10.0f | %-6s | %6.2f | %10d | %9.1f | %7.2f | %10d |\n",
-          name, lets, mode, v["instructions"], v["cycles"], dram, comp, dram / comp, wb, by,
+        moved = v["dram_read_transferred_bytes"] + v["dram_write_transferred_bytes"]
+        printf "| %-14s | %-36s | %-4s | %7.0f | %10.0f | %13.0f | %11.0f | %6.2f | %13.0f | %10.0f | %-6s | %6.2f | %10d | %9.1f | %7.2f | %10d |\n",
+          name, lets, mode, v["instructions"], v["cycles"], dram, comp, dram / comp, moved, wb, by,
           v["cycles"] / wb, v["peak_sram_bytes"], v["energy_pj"] / 1e6, t1 - t0, size
       }'
   done
