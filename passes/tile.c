@@ -18,6 +18,9 @@
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
+/* A variable as a bit of a mask (variables below 64; others are not tracked). */
+static uint64_t var_bit(int v) { return v >= 0 && v < 64 ? (uint64_t)1 << v : 0; }
+
 /* The variables an index uses, as a bit mask (variables below 64). */
 static uint64_t index_vars(const Index *ix) {
   if (!ix)
@@ -27,16 +30,39 @@ static uint64_t index_vars(const Index *ix) {
   return index_vars(ix->lhs) | index_vars(ix->rhs);
 }
 
-/* Elements loaded from DRAM, roughly, with `axes` on the tile and the
- * `stepped` variables fixed one value at a time: a read is loaded again for
- * every stepped value, over the axes it uses. */
-static double load_estimate(const Einsum *e, const Expr *x, uint64_t axes, uint64_t stepped) {
+/* The variable indexing a tensor's last (contiguous) dimension in a read,
+ * or -1 when that index is not a plain variable. */
+static int last_var(const Expr *read) {
+  int r = read->tensor->rank;
+  const Index *ix = r > 0 ? read->index[r - 1] : NULL;
+  return ix && ix->kind == IX_VAR ? ix->var : -1;
+}
+
+/* How many times over its useful bytes DRAM moves for a tensor whose last
+ * dimension is indexed by `last` (-1: not a variable), with `along` the
+ * variables a tile box runs along: a box's rows follow the last dimension,
+ * so they are contiguous when it is one of those, and single elements of a
+ * whole burst each when the tiles step through it one value at a time. */
+static double burst_factor(const Arch *arch, int last, uint64_t along) {
+  if (last < 0 || (along & var_bit(last)))
+    return 1;
+  double f = (double)arch->dram_burst_bytes / 4;
+  return f > 1 ? f : 1;
+}
+
+/* Bytes moved from DRAM, roughly, with `axes` on the tile and the `stepped`
+ * variables fixed one value at a time: a read is loaded again for every
+ * stepped value, over the axes it uses and the ranks it reduces, at the
+ * burst factor of its layout. `along` adds what a box also runs along (a
+ * reduction's chunk on the free axis). */
+static double load_estimate(const Arch *arch, const Einsum *e, const Expr *x, uint64_t axes,
+                            uint64_t stepped, uint64_t along) {
   if (!x)
     return 0;
   if (x->kind != EX_READ) {
     double sum = 0;
     for (int i = 0; i < x->nargs; i++)
-      sum += load_estimate(e, x->arg[i], axes, stepped);
+      sum += load_estimate(arch, e, x->arg[i], axes, stepped, along);
     return sum;
   }
   uint64_t use = 0;
@@ -44,19 +70,37 @@ static double load_estimate(const Einsum *e, const Expr *x, uint64_t axes, uint6
     use |= index_vars(x->index[d]);
   double n = 1;
   for (int v = 0; v < e->nvars && v < 64; v++)
-    if ((axes & use) >> v & 1 || stepped >> v & 1)
+    if ((use >> v & 1) || (stepped >> v & 1))
       n *= (double)e->vars[v].extent;
-  return n;
+  return 4 * n * burst_factor(arch, last_var(x), axes | along);
 }
 
-/* The space ranks among the left-hand variables `vars` that load the
- * least, with a column wide enough for the vector lanes when one is; ties
- * keep the last two variables (the contiguous ones). */
+/* The outermost reduction in x (the first one found), or NULL. */
+static const Expr *first_reduction(const Expr *x) {
+  if (!x || x->kind == EX_REDUCE)
+    return x;
+  for (int i = 0; i < x->nargs; i++) {
+    const Expr *r = first_reduction(x->arg[i]);
+    if (r)
+      return r;
+  }
+  return NULL;
+}
+
+/* The space ranks among the left-hand variables `vars` that move the least
+ * DRAM (loads and the store, at their burst factors), with a column wide
+ * enough for the vector lanes when one is. A reduction may instead take the
+ * free row axis beside one column, which keeps its rank contiguous when a
+ * read's last dimension is reduced. Ties keep the last two variables (the
+ * contiguous ones). */
 static void choose_space(const Arch *arch, const Einsum *e, bool contraction, const int *vars,
                          int n, int *row, int *col) {
   *col = n > 0 ? vars[n - 1] : -1;
   *row = n > 1 ? vars[n - 2] : -1;
-  if (n < 2 || e->nvars > 64 || contraction)
+  const Expr *reduction = first_reduction(e->rhs);
+  /* A contraction the matrix unit runs on these axes keeps them. */
+  if (n < 2 || e->nvars > 64 ||
+      (contraction && reduction && accel_is_contraction(e, reduction, *row, *col)))
     return;
   int64_t widest = 0;
   for (int i = 0; i < n; i++)
@@ -65,17 +109,26 @@ static void choose_space(const Arch *arch, const Einsum *e, bool contraction, co
   uint64_t all = 0;
   for (int i = 0; i < n; i++)
     all |= (uint64_t)1 << vars[i];
+  int reduced = reduction ? reduction->rvars[0] : -1;
+  int out_last = e->out->rank > 0 ? e->lhs[e->out->rank - 1] : -1;
+  double out_elems = 1;
+  for (int i = 0; i < n; i++)
+    out_elems *= (double)e->vars[vars[i]].extent;
   double best = -1;
   for (int ci = n - 1; ci >= 0; ci--)
-    for (int ri = n - 1; ri >= 0; ri--) {
+    for (int ri = n - 1; ri >= -1; ri--) {
       if (ri == ci || e->vars[vars[ci]].extent < lanes)
         continue;
-      uint64_t axes = (uint64_t)1 << vars[ci] | (uint64_t)1 << vars[ri];
-      double cost = load_estimate(e, e->rhs, axes, all & ~axes);
+      if (ri < 0 && !var_bit(reduced))
+        continue;
+      uint64_t axes = var_bit(vars[ci]) | (ri >= 0 ? var_bit(vars[ri]) : 0);
+      uint64_t along = ri < 0 ? var_bit(reduced) : 0;
+      double cost = load_estimate(arch, e, e->rhs, axes, all & ~axes, along) +
+                    4 * out_elems * burst_factor(arch, out_last, axes);
       if (best < 0 || cost < best) {
         best = cost;
         *col = vars[ci];
-        *row = vars[ri];
+        *row = ri >= 0 ? vars[ri] : -1;
       }
     }
 }
@@ -100,6 +153,63 @@ static void choose_shape(const Arch *arch, const Einsum *e, int64_t S, bool squa
   int64_t r = min64(er, min64(S / c, ACCEL_MAX_EXTENT));
   *tr = r > 0 ? r : 1;
   *tc = c;
+}
+
+/* The DRAM cycles a scan's tiles need with channel `col`: every read but the
+ * self-read (the state stays on chip) and the store of the output. */
+static double scan_dram_cycles(const Arch *arch, const Einsum *e, const Expr *x, int time,
+                               int col) {
+  if (!x)
+    return 0;
+  if (x->kind != EX_READ) {
+    double sum = 0;
+    for (int i = 0; i < x->nargs; i++)
+      sum += scan_dram_cycles(arch, e, x->arg[i], time, col);
+    return sum;
+  }
+  if (x->tensor == e->out)
+    return 0;
+  uint64_t use = 0;
+  for (int d = 0; d < x->tensor->rank; d++)
+    use |= index_vars(x->index[d]);
+  double n = 1;
+  for (int v = 0; v < e->nvars && v < 64; v++)
+    if (use >> v & 1)
+      n *= (double)e->vars[v].extent;
+  uint64_t along = var_bit(time) | var_bit(col);
+  return n * 4 * burst_factor(arch, last_var(x), along) / arch->dram_bytes_per_cycle;
+}
+
+/* A scan's channel rank: the one whose tiles finish soonest, each bounded by
+ * the scan unit (a step of a lane group takes scan.latency, so few channels
+ * leave it idle) or by DRAM (a channel rank that is not the tensors' last
+ * dimension gathers single elements). Ties keep the widest. */
+static int scan_channel(const Arch *arch, const Einsum *e, int time, const int *others,
+                        int nothers) {
+  int best = -1;
+  double best_cost = 0;
+  double T = (double)e->vars[time].extent, channels = 1;
+  for (int i = 0; i < nothers; i++)
+    channels *= (double)e->vars[others[i]].extent;
+  for (int i = 0; i < nothers; i++) {
+    int v = others[i];
+    double c = (double)min64(e->vars[v].extent, ACCEL_MAX_EXTENT);
+    double groups = ceil(c / (double)arch->scan_lanes);
+    double step = groups > (double)arch->scan_latency ? groups : (double)arch->scan_latency;
+    double scan = T * (channels / c) * step;
+    double out_elems = T * channels;
+    int out_last = e->out->rank ? e->lhs[e->out->rank - 1] : -1;
+    double dram = scan_dram_cycles(arch, e, e->rhs, time, v) +
+                  out_elems * 4 * burst_factor(arch, out_last, var_bit(time) | var_bit(v)) /
+                      arch->dram_bytes_per_cycle;
+    double cost = scan > dram ? scan : dram;
+    if (best < 0 || cost < best_cost ||
+        (cost == best_cost && e->vars[v].extent > e->vars[best].extent)) {
+      best = v;
+      best_cost = cost;
+    }
+  }
+  return best;
 }
 
 /* A scan: time steps on the rows, enough channels to fill the lanes first. */
@@ -168,12 +278,9 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
   bool contraction = expr_any(e->rhs, expr_is_product_sum);
   int row, col;
   if (mode == ACCEL_SCAN) {
-    /* Time on the rows, channels across the lanes: the widest variable. */
+    /* Time on the rows, channels across the lanes. */
     row = time;
-    col = nothers > 0 ? others[nothers - 1] : -1;
-    for (int i = 0; i < nothers; i++)
-      if (e->vars[others[i]].extent > e->vars[col].extent)
-        col = others[i];
+    col = scan_channel(arch, e, time, others, nothers);
   } else {
     choose_space(arch, e, contraction, others, nothers, &row, &col);
   }
