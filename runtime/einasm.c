@@ -9,6 +9,7 @@
 #include "runtime/sim.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,109 @@ static const char usage[] =
     "disasm: prints a binary as text that assembles back to the same bytes.\n"
     "Exit status: 0 success, 1 rejected input, 2 bad command line.\n";
 
+/* The long options without a short form (values past any character). */
+enum { OPT_ARCH = 256, OPT_NO_CHECK };
+
+static const struct option long_options[] = {
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"no-check", no_argument, NULL, OPT_NO_CHECK},
+    {NULL, 0, NULL, 0},
+};
+
+/* '-': operands come back in command-line order as option 1, so errors are
+ * reported in the order the arguments were given; ':': a missing value comes
+ * back as ':' instead of getopt printing its own message. */
+static const char short_options[] = "-:o:";
+
+typedef struct Options {
+  const char *cmd, *in, *out, *arch_path;
+  bool check; /* false: --no-check */
+} Options;
+
 static int bad_usage(const char *what) {
   fprintf(stderr, "einasm: %s\n%s", what, usage);
   return 2;
+}
+
+/* getopt_long, except that a long option counts only when spelled in full
+ * (as with einc): getopt_long takes any unambiguous prefix, and a script
+ * written with --no would break the day a second --no-... is added. *arg is
+ * the argument the option was read from, for messages. */
+static int next_option(int argc, char **argv, const char **arg) {
+  *arg = argv[optind];
+  int c = getopt_long(argc, argv, short_options, long_options, NULL);
+  if (c == -1 || c == 1 || c == '?' || strncmp(*arg, "--", 2) != 0)
+    return c;
+  int val = c == ':' ? optopt : c;
+  const struct option *o = long_options;
+  while (o->name && o->val != val)
+    o++;
+  size_t n = o->name ? strlen(o->name) : 0;
+  bool in_full = o->name && strncmp(*arg + 2, o->name, n) == 0 &&
+                 ((*arg)[2 + n] == '\0' || (*arg)[2 + n] == '=');
+  return in_full ? c : '?';
+}
+
+static int set_input(Options *o, const char *path) {
+  if (o->in)
+    return bad_usage("more than one input given");
+  o->in = path;
+  return -1;
+}
+
+/* Applies what next_option returned: c, read from arg, with value v.
+ * Returns -1 to go on, else the exit status (2: a bad command line). */
+static int apply_option(Options *o, int c, const char *arg, const char *v) {
+  switch (c) {
+  case 1:
+    return set_input(o, v);
+  case 'o':
+    o->out = v;
+    return -1;
+  case OPT_ARCH:
+    o->arch_path = v;
+    return -1;
+  case OPT_NO_CHECK:
+    o->check = false;
+    return -1;
+  case ':':
+    return bad_usage("an option needs a value");
+  default:
+    /* Without the usage text, as before the options were parsed by getopt. */
+    fprintf(stderr, "einasm: unknown option '%s'\n", arg);
+    return 2;
+  }
+}
+
+/* Fills *o from the command line: the command, then its options and input,
+ * all read before the command is looked at. Returns -1 to go on, else the
+ * exit status (0 after --help or --version). */
+static int parse_args(int argc, char **argv, Options *o) {
+  *o = (Options){.check = true};
+  if (argc < 2)
+    return bad_usage("no command given");
+  o->cmd = argv[1];
+  if (strcmp(o->cmd, "--help") == 0 || strcmp(o->cmd, "-h") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(o->cmd, "--version") == 0) {
+    printf("einasm (einc) %s\n", PACKAGE_VERSION);
+    return 0;
+  }
+  /* The command is argv[0] to getopt, which starts after it. */
+  argc--, argv++;
+  opterr = 0;
+  const char *arg;
+  int c, status;
+  while ((c = next_option(argc, argv, &arg)) != -1)
+    if ((status = apply_option(o, c, arg, optarg)) >= 0)
+      return status;
+  /* After "--" every argument is an operand. */
+  for (; optind < argc; optind++)
+    if ((status = set_input(o, argv[optind])) >= 0)
+      return status;
+  return -1;
 }
 
 static void print_opcodes(FILE *f) {
@@ -54,103 +155,96 @@ static void print_fields(FILE *f) {
   }
 }
 
-int main(int argc, char **argv) {
-  if (argc < 2)
-    return bad_usage("no command given");
-  const char *cmd = argv[1];
-  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-    fputs(usage, stdout);
-    return 0;
-  }
-  if (strcmp(cmd, "--version") == 0) {
-    printf("einasm (einc) %s\n", PACKAGE_VERSION);
-    return 0;
-  }
-  const char *in = NULL, *out = NULL, *arch_path = NULL;
-  bool check = true;
-  for (int i = 2; i < argc; i++) {
-    if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--arch") == 0) {
-      if (i + 1 >= argc)
-        return bad_usage("an option needs a value");
-      if (strcmp(argv[i], "-o") == 0)
-        out = argv[++i];
-      else
-        arch_path = argv[++i];
-    } else if (strcmp(argv[i], "--no-check") == 0) {
-      check = false;
-    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-      fprintf(stderr, "einasm: unknown option '%s'\n", argv[i]);
-      return 2;
-    } else if (in) {
-      return bad_usage("more than one input given");
-    } else {
-      in = argv[i];
-    }
-  }
+/* The architecture of --arch, else of `einasm arch ARCH.yaml`, else the
+ * built-in one. */
+static bool load_arch(const Options *o, Arch *arch) {
   char msg[600];
-  Arch arch;
-  if (strcmp(cmd, "opcodes") == 0) {
+  const char *path = o->arch_path ? o->arch_path : strcmp(o->cmd, "arch") == 0 ? o->in : NULL;
+  if (!path) {
+    arch_default(arch);
+    return true;
+  }
+  if (arch_load(arch, path, msg, sizeof msg))
+    return true;
+  fprintf(stderr, "einasm: %s\n", msg);
+  return false;
+}
+
+static int print_arch(const Arch *arch) {
+  printf("architecture '%s', hash %016llx\n\n", arch->name, (unsigned long long)arch_hash(arch));
+  arch_print_table(arch, stdout);
+  return 0;
+}
+
+static int assemble(const Options *o, const Arch *arch) {
+  char msg[600];
+  if (!o->in || !o->out)
+    return bad_usage("asm needs IN.s and -o OUT.ebin");
+  Ebin b;
+  if (!asm_assemble_file(o->in, arch_hash(arch), &b, msg, sizeof msg)) {
+    fprintf(stderr, "einasm: %s\n", msg);
+    return 1;
+  }
+  if (o->check && !sim_check(&b, arch, msg, sizeof msg)) {
+    fprintf(stderr, "einasm: %s: %s\n", o->in, msg);
+    ebin_free(&b);
+    return 1;
+  }
+  bool ok = ebin_write(&b, o->out, msg, sizeof msg);
+  ebin_free(&b);
+  if (!ok) {
+    fprintf(stderr, "einasm: %s\n", msg);
+    return 1;
+  }
+  return 0;
+}
+
+static int disassemble(const Options *o) {
+  char msg[600];
+  if (!o->in)
+    return bad_usage("disasm needs IN.ebin");
+  Ebin b;
+  if (!ebin_read(o->in, &b, msg, sizeof msg)) {
+    fprintf(stderr, "einasm: %s\n", msg);
+    return 1;
+  }
+  OutFile of;
+  FILE *f = outfile_open(&of, o->out ? o->out : "-");
+  if (f)
+    asm_disassemble(&b, f);
+  ebin_free(&b);
+  if (!f || !outfile_commit(&of)) {
+    fprintf(stderr, "einasm: cannot write %s: %s\n", o->out ? o->out : "standard output",
+            strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  Options o;
+  int status = parse_args(argc, argv, &o);
+  if (status >= 0)
+    return status;
+  if (strcmp(o.cmd, "opcodes") == 0) {
     print_opcodes(stdout);
     return 0;
   }
-  if (strcmp(cmd, "fields") == 0) {
+  if (strcmp(o.cmd, "fields") == 0) {
     print_fields(stdout);
     return 0;
   }
-  if (arch_path || (strcmp(cmd, "arch") == 0 && in)) {
-    if (!arch_load(&arch, arch_path ? arch_path : in, msg, sizeof msg)) {
-      fprintf(stderr, "einasm: %s\n", msg);
-      return 1;
-    }
-  } else {
-    arch_default(&arch);
-  }
-  if (strcmp(cmd, "arch") == 0) {
-    printf("architecture '%s', hash %016llx\n\n", arch.name, (unsigned long long)arch_hash(&arch));
-    arch_print_table(&arch, stdout);
-    return 0;
-  }
-  if (strcmp(cmd, "asm") == 0) {
-    if (!in || !out)
-      return bad_usage("asm needs IN.s and -o OUT.ebin");
-    Ebin b;
-    if (!asm_assemble_file(in, arch_hash(&arch), &b, msg, sizeof msg)) {
-      fprintf(stderr, "einasm: %s\n", msg);
-      return 1;
-    }
-    if (check && !sim_check(&b, &arch, msg, sizeof msg)) {
-      fprintf(stderr, "einasm: %s: %s\n", in, msg);
-      ebin_free(&b);
-      return 1;
-    }
-    bool ok = ebin_write(&b, out, msg, sizeof msg);
-    ebin_free(&b);
-    if (!ok) {
-      fprintf(stderr, "einasm: %s\n", msg);
-      return 1;
-    }
-    return 0;
-  }
-  if (strcmp(cmd, "disasm") == 0) {
-    if (!in)
-      return bad_usage("disasm needs IN.ebin");
-    Ebin b;
-    if (!ebin_read(in, &b, msg, sizeof msg)) {
-      fprintf(stderr, "einasm: %s\n", msg);
-      return 1;
-    }
-    OutFile of;
-    FILE *f = outfile_open(&of, out ? out : "-");
-    if (f)
-      asm_disassemble(&b, f);
-    ebin_free(&b);
-    if (!f || !outfile_commit(&of)) {
-      fprintf(stderr, "einasm: cannot write %s: %s\n", out ? out : "standard output",
-              strerror(errno));
-      return 1;
-    }
-    return 0;
-  }
-  fprintf(stderr, "einasm: unknown command '%s'\n%s", cmd, usage);
+  /* Loaded for every other command, the unknown ones too: a bad --arch is
+   * reported first. */
+  Arch arch;
+  if (!load_arch(&o, &arch))
+    return 1;
+  if (strcmp(o.cmd, "arch") == 0)
+    return print_arch(&arch);
+  if (strcmp(o.cmd, "asm") == 0)
+    return assemble(&o, &arch);
+  if (strcmp(o.cmd, "disasm") == 0)
+    return disassemble(&o);
+  fprintf(stderr, "einasm: unknown command '%s'\n%s", o.cmd, usage);
   return 2;
 }

@@ -34,26 +34,116 @@ expect_err() {
     failures=$((failures + 1))
   fi
 }
+# expect_stderr TEXT: the last command printed nothing on standard output and
+# exactly the lines of TEXT on standard error.
+expect_stderr() {
+  printf '%s\n' "$1" >"$tmp/want"
+  if [ -s "$tmp/out" ] || ! cmp -s "$tmp/want" "$tmp/err"; then
+    echo "FAIL: $what: expected no stdout and exactly this stderr:"
+    sed 's/^/  > /' "$tmp/want"
+    echo "  got stdout:"
+    sed 's/^/  | /' "$tmp/out"
+    echo "  got stderr:"
+    sed 's/^/  | /' "$tmp/err"
+    failures=$((failures + 1))
+  fi
+}
+# expect_usage PROGRAM MESSAGE: as expect_stderr, "PROGRAM: MESSAGE" then
+# PROGRAM's usage text (what PROGRAM --help printed).
+expect_usage() {
+  expect_stderr "$1: $2
+$(cat "$tmp/usage.$1")"
+}
+# expect_same FILE1 FILE2 DESCRIPTION: the two files have the same bytes.
+expect_same() {
+  if ! cmp -s "$1" "$2"; then
+    echo "FAIL: $3: $1 and $2 differ"
+    failures=$((failures + 1))
+  fi
+}
 
 expect 0 "einsim --help" $sim --help
+grep -q "^usage: einsim" "$tmp/out" || { echo "FAIL: usage text"; failures=$((failures + 1)); }
+cp "$tmp/out" "$tmp/usage.einsim"
+expect 0 "einsim -h" $sim -h
+expect_same "$tmp/out" "$tmp/usage.einsim" "-h prints the usage text"
 expect 0 "einsim --version" $sim --version
 grep -q "einsim (einc)" "$tmp/out" || { echo "FAIL: version text"; failures=$((failures + 1)); }
+
+# A bad command line: exit 2, the message, then the usage text.
 expect 2 "einsim with no binary" $sim
+expect_usage einsim "no binary given"
 expect 2 "einsim unknown option" $sim x.ebin --frobnicate
+expect_usage einsim "unknown option '--frobnicate'"
+expect 2 "einsim unknown short option" $sim x.ebin -q
+expect_usage einsim "unknown option '-q'"
 expect 2 "einsim bad seed" $sim x.ebin --seed minus
+expect_usage einsim "--seed needs a non-negative integer, not 'minus'"
+expect 2 "einsim negative seed" $sim x.ebin --seed -1
+expect_usage einsim "--seed needs a non-negative integer, not '-1'"
+expect 2 "einsim bad --seed=" $sim x.ebin --seed=minus
+expect_usage einsim "--seed needs a non-negative integer, not 'minus'"
 expect 2 "einsim --input without =" $sim x.ebin --input X
+expect_usage einsim "--input needs NAME=FILE.npy, not 'X'"
+expect 2 "einsim --input without a file" $sim x.ebin --input=X=
+expect_usage einsim "--input needs NAME=FILE.npy, not 'X='"
 expect 2 "einsim option without value" $sim x.ebin --stats
+expect_usage einsim "--stats needs a value"
+expect 2 "einsim two binaries" $sim a.ebin b.ebin --frobnicate
+expect_usage einsim "more than one binary given ('b.ebin')"
+# A long option is taken only when spelled in full (getopt_long alone would
+# take --tim for --timing-only), and one that takes no value refuses one.
+expect 2 "einsim abbreviated option" $sim x.ebin --tim
+expect_usage einsim "unknown option '--tim'"
+expect 2 "einsim abbreviated option without value" $sim x.ebin --sta
+expect_usage einsim "unknown option '--sta'"
+expect 2 "einsim value for a flag" $sim x.ebin --quiet=1
+expect_usage einsim "unknown option '--quiet=1'"
+expect 0 "einsim --help stops at once" $sim --help --frobnicate
+expect 2 "einsim stops at the first error" $sim --frobnicate --help
+expect_usage einsim "unknown option '--frobnicate'"
 expect 1 "einsim missing file" $sim "$tmp/none.ebin"
 expect_err "cannot open"
+expect 1 "einsim: after -- an argument is the binary" $sim --quiet -- --frobnicate
+expect_stderr "einsim: --frobnicate: cannot open: No such file or directory"
+
 expect 0 "einasm --help" $asm --help
+cp "$tmp/out" "$tmp/usage.einasm"
+expect 2 "einasm no command" $asm
+expect_usage einasm "no command given"
 expect 2 "einasm unknown command" $asm frob
+expect_usage einasm "unknown command 'frob'"
 expect 2 "einasm asm without -o" $asm asm "$top/tests/sim/gemm_tiles.s"
+expect_usage einasm "asm needs IN.s and -o OUT.ebin"
+expect 2 "einasm -o without value" $asm asm "$top/tests/sim/gemm_tiles.s" -o
+expect_usage einasm "an option needs a value"
+expect 2 "einasm --arch without value" $asm asm "$top/tests/sim/gemm_tiles.s" --arch
+expect_usage einasm "an option needs a value"
+expect 2 "einasm two inputs" $asm asm a.s b.s -o x.ebin
+expect_usage einasm "more than one input given"
+# einasm's unknown option has no usage text after it.
+expect 2 "einasm unknown option" $asm asm a.s --frobnicate
+expect_stderr "einasm: unknown option '--frobnicate'"
+expect 2 "einasm abbreviated option" $asm asm a.s --no -o x.ebin
+expect_stderr "einasm: unknown option '--no'"
+expect 2 "einasm value for a flag" $asm asm a.s --no-check=1 -o x.ebin
+expect_stderr "einasm: unknown option '--no-check=1'"
+expect 2 "einasm --help after the command" $asm asm --help
+expect_stderr "einasm: unknown option '--help'"
 
 expect 0 "assemble gemm_tiles.s" $asm asm "$top/tests/sim/gemm_tiles.s" -o "$tmp/g.ebin"
 expect 0 "run it" $sim "$tmp/g.ebin" --outdir "$tmp/out1" --stats "$tmp/s.json" \
   --trace "$tmp/t.json" --seed 7
 expect_err "einsim: 7 instructions"
 [ -f "$tmp/out1/Y.npy" ] || { echo "FAIL: no Y.npy"; failures=$((failures + 1)); }
+# --opt=value is --opt value, and -- ends the options.
+expect 0 "run it with --opt=value" $sim "$tmp/g.ebin" --outdir="$tmp/out5" --stats="$tmp/s5.json" \
+  --trace="$tmp/t5.json" --seed=7 --quiet
+expect_same "$tmp/out5/Y.npy" "$tmp/out1/Y.npy" "--seed=7 is --seed 7"
+expect_same "$tmp/s5.json" "$tmp/s.json" "--stats=FILE is --stats FILE"
+expect_same "$tmp/t5.json" "$tmp/t.json" "--trace=FILE is --trace FILE"
+expect 0 "run it after --" $sim --seed 7 --outdir "$tmp/out6" --quiet -- "$tmp/g.ebin"
+expect_same "$tmp/out6/Y.npy" "$tmp/out1/Y.npy" "the binary after --"
 if command -v python3 >/dev/null; then
   expect 0 "stats and trace are JSON with the contract's keys" python3 -c '
 import json, struct, sys
@@ -71,6 +161,8 @@ hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
 open(sys.argv[3], "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode() + struct.pack("<32f", *x))
 ' "$tmp/s.json" "$tmp/t.json" "$tmp/x.npy"
   expect 0 "run with --input" $sim "$tmp/g.ebin" --input X="$tmp/x.npy" --outdir "$tmp/out2" --quiet
+  expect 0 "run with --input=" $sim "$tmp/g.ebin" --input=X="$tmp/x.npy" --outdir "$tmp/out7" --quiet
+  expect_same "$tmp/out7/Y.npy" "$tmp/out2/Y.npy" "--input=X=FILE is --input X=FILE"
   expect 0 "the output is 2 X" python3 -c '
 import struct, sys
 d = open(sys.argv[1], "rb").read()
@@ -100,6 +192,9 @@ expect 0 "same bytes" cmp "$tmp/g.ebin" "$tmp/g2.ebin"
 # The architecture a binary was built for must be the one it runs on.
 expect 0 "assemble for the small machine" $asm asm "$top/tests/sim/gemm_tiles.s" \
   --arch "$top/tests/sim/small.yaml" -o "$tmp/small.ebin"
+expect 0 "assemble with --arch=FILE and -oFILE" $asm asm "$top/tests/sim/gemm_tiles.s" \
+  --arch="$top/tests/sim/small.yaml" -o"$tmp/small2.ebin"
+expect_same "$tmp/small2.ebin" "$tmp/small.ebin" "--arch=FILE -oFILE is --arch FILE -o FILE"
 expect 1 "run on the default machine" $sim "$tmp/small.ebin"
 expect_err "built for architecture"
 expect 0 "run on the small machine" $sim "$tmp/small.ebin" --arch "$top/tests/sim/small.yaml" \
