@@ -113,10 +113,11 @@ static int next_option(int argc, char **argv, const char **arg) {
   return in_full ? c : '?';
 }
 
+/* Decimal, as einc reads it, so that one seed means the same on both. */
 static bool parse_seed(const char *v, uint64_t *seed) {
   char *end;
   errno = 0;
-  *seed = strtoull(v, &end, 0);
+  *seed = strtoull(v, &end, 10);
   return *v && !*end && !errno && *v != '-';
 }
 

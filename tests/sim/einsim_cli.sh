@@ -83,6 +83,9 @@ expect 2 "einsim negative seed" $sim x.ebin --seed -1
 expect_usage einsim "--seed needs a non-negative integer, not '-1'"
 expect 2 "einsim bad --seed=" $sim x.ebin --seed=minus
 expect_usage einsim "--seed needs a non-negative integer, not 'minus'"
+# Seeds are decimal, as einc reads them (no octal 010, no hex).
+expect 2 "einsim hex seed" $sim x.ebin --seed 0x10
+expect_usage einsim "--seed needs a non-negative integer, not '0x10'"
 expect 2 "einsim --input without =" $sim x.ebin --input X
 expect_usage einsim "--input needs NAME=FILE.npy, not 'X'"
 expect 2 "einsim --input without a file" $sim x.ebin --input=X=
@@ -144,6 +147,9 @@ expect_same "$tmp/s5.json" "$tmp/s.json" "--stats=FILE is --stats FILE"
 expect_same "$tmp/t5.json" "$tmp/t.json" "--trace=FILE is --trace FILE"
 expect 0 "run it after --" $sim --seed 7 --outdir "$tmp/out6" --quiet -- "$tmp/g.ebin"
 expect_same "$tmp/out6/Y.npy" "$tmp/out1/Y.npy" "the binary after --"
+expect 0 "seed 010 is ten" $sim "$tmp/g.ebin" --seed 010 --outdir "$tmp/out7" --quiet
+expect 0 "seed 10" $sim "$tmp/g.ebin" --seed 10 --outdir "$tmp/out8" --quiet
+expect_same "$tmp/out7/Y.npy" "$tmp/out8/Y.npy" "--seed 010 is --seed 10"
 if command -v python3 >/dev/null; then
   expect 0 "stats and trace are JSON with the contract's keys" python3 -c '
 import json, struct, sys
