@@ -39,3 +39,26 @@ void golden_compare_files(const char *what, const char *expected_path, const cha
   golden_compare(what, got_path, e.data, e.count);
   npy_free(&e);
 }
+
+void golden_compare_f64_files(const char *what, const char *expected_path, const char *got_path) {
+  NpyArray e;
+  read_npy(expected_path, &e);
+  uint32_t dims[NPY_MAX_RANK];
+  for (uint32_t d = 0; d < e.rank; d++)
+    dims[d] = (uint32_t)e.dims[d];
+  NpyArray64 g;
+  char msg[512];
+  ck_assert_msg(npy_read_shape_f64(got_path, e.rank, dims, &g, msg, sizeof msg), "%s: %s: %s",
+                what, got_path, msg);
+  double scale = 1.0;
+  for (uint64_t i = 0; i < e.count; i++)
+    scale = fmax(scale, fabs(e.data[i]));
+  for (uint64_t i = 0; i < e.count; i++) {
+    double tol = GOLDEN_ATOL * scale + GOLDEN_RTOL * fabs(e.data[i]);
+    ck_assert_msg(fabs(g.data[i] - e.data[i]) <= tol,
+                  "%s: %s[%llu] = %.17g, expected %.9g (tolerance %.3g)", what, got_path,
+                  (unsigned long long)i, g.data[i], e.data[i], tol);
+  }
+  npy_free_f64(&g);
+  npy_free(&e);
+}

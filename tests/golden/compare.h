@@ -15,5 +15,10 @@
 void golden_compare(const char *what, const char *got_path, const float *expected, uint64_t count);
 /* got_path against expected_path: the same shape, then golden_compare. */
 void golden_compare_files(const char *what, const char *expected_path, const char *got_path);
+/* A float64 got_path against expected_path, of the same shape, by the same
+ * tolerance: einc's float64 run computes from the program's binary32
+ * constants (as the float32 code does), and some fixtures (softmax) are
+ * NumPy's float32, so the two agree only to about binary32 precision. */
+void golden_compare_f64_files(const char *what, const char *expected_path, const char *got_path);
 
 #endif
