@@ -48,8 +48,8 @@ void golden_compare_f64_files(const char *what, const char *expected_path, const
     dims[d] = (uint32_t)e.dims[d];
   NpyArray64 g;
   char msg[512];
-  ck_assert_msg(npy_read_shape_f64(got_path, e.rank, dims, &g, msg, sizeof msg), "%s: %s: %s",
-                what, got_path, msg);
+  ck_assert_msg(npy_read_shape_f64(got_path, e.rank, dims, &g, msg, sizeof msg), "%s: %s: %s", what,
+                got_path, msg);
   double scale = 1.0;
   for (uint64_t i = 0; i < e.count; i++)
     scale = fmax(scale, fabs(e.data[i]));
