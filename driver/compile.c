@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "driver/driver.h"
+#include "runtime/npy.h"
 
 bool has_suffix(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -67,9 +68,27 @@ static bool write_binary(const Ebin *bin, const char *path) {
   return false;
 }
 
+/* einsim writes each output of the binary as a .npy file, of the shape the
+ * binary records: the backend keeps every shape such a file holds and
+ * merges the dimensions of larger ranks (backend/accel/accel.c), which
+ * would give an output another shape. */
+static bool outputs_keep_shapes(const Cascade *c) {
+  for (int i = 0; i < c->ntensors; i++) {
+    const Tensor *t = c->tensors[i];
+    if (t->role == ROLE_OUTPUT && t->rank > NPY_MAX_RANK) {
+      fprintf(stderr,
+              "einc: output '%s' has rank %d; einsim writes each output of the binary as a .npy "
+              "file, which holds at most %d dimensions\n",
+              t->name, t->rank, NPY_MAX_RANK);
+      return false;
+    }
+  }
+  return true;
+}
+
 static int compile_accel(const Options *o, Compilation *cc) {
   const Cascade *c = cc->cascade;
-  if (!check_target(c, "accel"))
+  if (!check_target(c, "accel") || !outputs_keep_shapes(c))
     return EXIT_REJECTED;
   AccelProgram ap;
   if (!accel_build(o, cc, &ap))

@@ -3,7 +3,9 @@
  * functionally and timing-only. Any crash, sanitizer report or hang is a bug:
  * hostile binaries must only ever produce error messages.
  * The architecture hash is not compared, so that mutated programs reach the
- * instruction checks and the simulator. Build and run: fuzz/run.sh. */
+ * instruction checks and the simulator. Every accepted image is also
+ * written and read back, which must give the same image again.
+ * Build and run: fuzz/run.sh. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +40,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Ebin b;
   if (!ebin_parse(data, size, &b, msg, sizeof msg))
     return 0;
+  /* What the reader accepts, the writer writes in a form the reader reads
+   * back to the same image (shape blobs, data and code included). */
+  uint8_t *img, *again;
+  size_t len, again_len;
+  Ebin c;
+  if (!ebin_serialize(&b, &img, &len, msg, sizeof msg) ||
+      !ebin_parse(img, len, &c, msg, sizeof msg))
+    abort();
+  if (!ebin_serialize(&c, &again, &again_len, msg, sizeof msg) || again_len != len ||
+      memcmp(img, again, len) != 0)
+    abort();
+  free(img);
+  free(again);
+  ebin_free(&c);
   if (sim_check(&b, &arch, msg, sizeof msg)) {
     for (int functional = 1; functional >= 0; functional--) {
       SimOptions opt = {functional == 1, NULL, false};

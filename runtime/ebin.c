@@ -92,8 +92,12 @@ bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank, co
     snprintf(msg, msg_size, "duplicate tensor '%s'", name);
     return false;
   }
-  if (role < EBIN_ROLE_INPUT || role > EBIN_ROLE_SCRATCH || rank > EBIN_MAX_RANK) {
-    snprintf(msg, msg_size, "tensor '%s': bad role or rank", name);
+  if (role < EBIN_ROLE_INPUT || role > EBIN_ROLE_SCRATCH) {
+    snprintf(msg, msg_size, "tensor '%s': bad role", name);
+    return false;
+  }
+  if (rank > EBIN_MAX_RANK) {
+    snprintf(msg, msg_size, "tensor '%s': rank %u exceeds %d", name, rank, EBIN_MAX_RANK);
     return false;
   }
   uint64_t bytes = tensor_bytes(rank, dims);
@@ -185,11 +189,25 @@ static float bits_float(uint32_t u) {
   return f;
 }
 
+/* The bytes of a shape blob: rank u32 dims, padded to 8. */
+static uint64_t shape_blob_bytes(uint32_t rank) { return align_up((uint64_t)rank * 4, 8); }
+
 bool ebin_serialize(const Ebin *b, uint8_t **out, size_t *out_len, char *msg, size_t msg_size) {
   uint64_t table = EBIN_HEADER_BYTES;
-  uint64_t code = table + (uint64_t)b->tensor_count * EBIN_TENSOR_BYTES;
-  uint64_t end = align_up(code + (uint64_t)b->instr_count * ISA_BYTES, EBIN_ALIGN);
+  uint64_t shapes = table + (uint64_t)b->tensor_count * EBIN_TENSOR_BYTES;
+  uint64_t *shape_at = calloc(b->tensor_count + 1, sizeof *shape_at);
   uint64_t *data_at = calloc(b->tensor_count + 1, sizeof *data_at);
+  if (!shape_at || !data_at)
+    abort();
+  /* The shape blobs right after the table, then the code at the next
+   * multiple of 64 (right after the table when there are none). */
+  for (size_t i = 0; i < b->tensor_count; i++)
+    if (b->tensors[i].rank > EBIN_ENTRY_DIMS) {
+      shape_at[i] = shapes;
+      shapes += shape_blob_bytes(b->tensors[i].rank);
+    }
+  uint64_t code = align_up(shapes, EBIN_ALIGN);
+  uint64_t end = align_up(code + (uint64_t)b->instr_count * ISA_BYTES, EBIN_ALIGN);
   for (size_t i = 0; i < b->tensor_count; i++) {
     if (b->tensors[i].data) {
       data_at[i] = end;
@@ -197,6 +215,7 @@ bool ebin_serialize(const Ebin *b, uint8_t **out, size_t *out_len, char *msg, si
     }
   }
   if (b->instr_count > EBIN_MAX_INSTRS || end > SIZE_MAX / 2) {
+    free(shape_at);
     free(data_at);
     snprintf(msg, msg_size, "binary too large");
     return false;
@@ -221,9 +240,15 @@ bool ebin_serialize(const Ebin *b, uint8_t **out, size_t *out_len, char *msg, si
     put32(e + 64, t->dtype);
     put32(e + 68, t->role);
     put32(e + 72, t->rank);
-    put32(e + 76, t->data ? 1 : 0);
-    for (uint32_t d = 0; d < t->rank; d++)
-      put32(e + 80 + 4 * d, t->dims[d]);
+    put32(e + 76, (t->data ? EBIN_FLAG_DATA : 0) | (shape_at[i] ? EBIN_FLAG_SHAPE : 0));
+    if (shape_at[i]) {
+      put64(e + 80, shape_at[i]);
+      for (uint32_t d = 0; d < t->rank; d++)
+        put32(p + shape_at[i] + 4 * d, t->dims[d]);
+    } else {
+      for (uint32_t d = 0; d < t->rank; d++)
+        put32(e + 80 + 4 * d, t->dims[d]);
+    }
     put64(e + 112, t->dram_offset);
     put64(e + 120, data_at[i]);
     if (t->data) {
@@ -234,6 +259,7 @@ bool ebin_serialize(const Ebin *b, uint8_t **out, size_t *out_len, char *msg, si
   }
   for (size_t k = 0; k < b->instr_count * ISA_WORDS; k++)
     put32(p + code + 4 * k, b->code[k]);
+  free(shape_at);
   free(data_at);
   *out = p;
   *out_len = (size_t)end;
@@ -287,8 +313,12 @@ static bool check_disjoint(Range *r, size_t n, const Ebin *b, const char *space,
   return true;
 }
 
-static bool parse_tensor(const uint8_t *e, size_t index, uint64_t file_len, uint64_t dram_bytes,
-                         EbinTensor *t, uint64_t *data_offset, char *msg, size_t msg_size) {
+/* Entry `index` of the table at e, in the file image `file` of file_len
+ * bytes; *shape_offset is its shape blob's offset (0 for none) and
+ * *data_offset its data's. */
+static bool parse_tensor(const uint8_t *file, const uint8_t *e, size_t index, uint64_t file_len,
+                         uint64_t dram_bytes, EbinTensor *t, uint64_t *shape_offset,
+                         uint64_t *data_offset, char *msg, size_t msg_size) {
   memset(t, 0, sizeof *t);
   size_t name_len = 0;
   while (name_len < EBIN_NAME_BYTES && e[name_len])
@@ -324,18 +354,52 @@ static bool parse_tensor(const uint8_t *e, size_t index, uint64_t file_len, uint
     snprintf(msg, msg_size, "tensor '%s': rank %u exceeds %d", t->name, t->rank, EBIN_MAX_RANK);
     return false;
   }
-  if (flags > 1) {
+  if (flags & ~(EBIN_FLAG_DATA | EBIN_FLAG_SHAPE)) {
     snprintf(msg, msg_size, "tensor '%s': unknown flags 0x%x", t->name, flags);
     return false;
   }
-  for (uint32_t d = 0; d < EBIN_MAX_RANK; d++) {
-    uint32_t v = get32(e + 80 + 4 * d);
-    if (d >= t->rank && v != 0) {
-      snprintf(msg, msg_size, "tensor '%s': dimension %u beyond the rank must be 0", t->name, d);
+  *shape_offset = 0;
+  if (t->rank > EBIN_ENTRY_DIMS && !(flags & EBIN_FLAG_SHAPE)) {
+    snprintf(msg, msg_size,
+             "tensor '%s': rank %u exceeds %d, the dimensions an entry holds, without flag bit "
+             "1 (a shape blob)",
+             t->name, t->rank, EBIN_ENTRY_DIMS);
+    return false;
+  }
+  if (t->rank <= EBIN_ENTRY_DIMS && (flags & EBIN_FLAG_SHAPE)) {
+    snprintf(msg, msg_size,
+             "tensor '%s': flag bit 1 (a shape blob) with rank %u: the entry holds up to %d "
+             "dimensions itself",
+             t->name, t->rank, EBIN_ENTRY_DIMS);
+    return false;
+  }
+  if (flags & EBIN_FLAG_SHAPE) {
+    *shape_offset = get64(e + 80);
+    for (int k = 88; k < 112; k++)
+      if (e[k]) {
+        snprintf(msg, msg_size, "tensor '%s': bytes 88..111 must be 0 with a shape blob", t->name);
+        return false;
+      }
+    uint64_t bytes = (uint64_t)t->rank * 4;
+    if (*shape_offset % 8 != 0 || *shape_offset < EBIN_HEADER_BYTES || *shape_offset > file_len ||
+        bytes > file_len - *shape_offset) {
+      snprintf(msg, msg_size,
+               "tensor '%s': shape at %llu+%llu is unaligned, inside the header or beyond the file",
+               t->name, (unsigned long long)*shape_offset, (unsigned long long)bytes);
       return false;
     }
-    if (d < t->rank)
-      t->dims[d] = v;
+    for (uint32_t d = 0; d < t->rank; d++)
+      t->dims[d] = get32(file + *shape_offset + 4 * d);
+  } else {
+    for (uint32_t d = 0; d < EBIN_ENTRY_DIMS; d++) {
+      uint32_t v = get32(e + 80 + 4 * d);
+      if (d >= t->rank && v != 0) {
+        snprintf(msg, msg_size, "tensor '%s': dimension %u beyond the rank must be 0", t->name, d);
+        return false;
+      }
+      if (d < t->rank)
+        t->dims[d] = v;
+    }
   }
   uint64_t bytes = tensor_bytes(t->rank, t->dims);
   if (bytes == 0) {
@@ -354,7 +418,7 @@ static bool parse_tensor(const uint8_t *e, size_t index, uint64_t file_len, uint
     return false;
   }
   *data_offset = get64(e + 120);
-  if (!(flags & 1)) {
+  if (!(flags & EBIN_FLAG_DATA)) {
     if (*data_offset != 0) {
       snprintf(msg, msg_size, "tensor '%s': data offset set without the data flag", t->name);
       return false;
@@ -457,7 +521,7 @@ static bool parse_image(const uint8_t *data, size_t len, Ebin *b, char *msg, siz
     return false;
   }
 
-  Range *ranges = calloc((size_t)ntensors + 3, sizeof *ranges);
+  Range *ranges = calloc(2 * (size_t)ntensors + 3, sizeof *ranges);
   Range *dram = calloc((size_t)ntensors + 1, sizeof *dram);
   uint64_t *data_offsets = calloc((size_t)ntensors + 1, sizeof *data_offsets);
   b->tensors = calloc((size_t)ntensors + 1, sizeof *b->tensors);
@@ -471,13 +535,16 @@ static bool parse_image(const uint8_t *data, size_t len, Ebin *b, char *msg, siz
   bool ok = true;
   for (uint32_t i = 0; ok && i < ntensors; i++) {
     EbinTensor *t = &b->tensors[i];
-    ok = parse_tensor(data + table + (uint64_t)i * EBIN_TENSOR_BYTES, i, len, b->dram_bytes, t,
-                      &data_offsets[i], msg, msg_size);
+    uint64_t shape_offset;
+    ok = parse_tensor(data, data + table + (uint64_t)i * EBIN_TENSOR_BYTES, i, len, b->dram_bytes,
+                      t, &shape_offset, &data_offsets[i], msg, msg_size);
     if (!ok)
       break;
     b->tensor_count = i + 1;
     uint64_t bytes = ebin_tensor_elems(t) * 4;
     dram[i] = (Range){t->dram_offset, t->dram_offset + bytes, "DRAM placement", i};
+    if (shape_offset)
+      ranges[nr++] = (Range){shape_offset, shape_offset + (uint64_t)t->rank * 4, "shape", i};
     if (data_offsets[i])
       ranges[nr++] = (Range){data_offsets[i], data_offsets[i] + bytes, "data", i};
   }

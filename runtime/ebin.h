@@ -13,7 +13,13 @@
 #define EBIN_HEADER_BYTES 64
 #define EBIN_TENSOR_BYTES 128
 #define EBIN_NAME_BYTES 64
-#define EBIN_MAX_RANK 8
+/* A tensor entry holds up to EBIN_ENTRY_DIMS dims itself; a larger rank, up
+ * to EBIN_MAX_RANK (as many as a .npy file holds, NPY_MAX_RANK), keeps its
+ * dims in a shape blob the entry points to (flag EBIN_FLAG_SHAPE). */
+#define EBIN_ENTRY_DIMS 8
+#define EBIN_MAX_RANK 16
+#define EBIN_FLAG_DATA 1u  /* embedded data follows */
+#define EBIN_FLAG_SHAPE 2u /* the dims are in a shape blob */
 #define EBIN_ALIGN 64
 #define EBIN_MAX_TENSORS 65536
 #define EBIN_MAX_INSTRS (UINT64_C(1) << 26)
@@ -55,12 +61,14 @@ const EbinTensor *ebin_find_tensor(const Ebin *b, const char *name);
 
 /* Adds a tensor placed at the next free aligned DRAM offset (or at `at` when
  * at != UINT64_MAX). `data` (copied; params only) may be NULL. Returns false
- * with a message for a bad name, duplicate, rank, dims or placement. */
+ * with a message for a bad name, duplicate, rank (at most EBIN_MAX_RANK),
+ * dims or placement. */
 bool ebin_add_tensor(Ebin *b, const char *name, EbinRole role, uint32_t rank, const uint32_t *dims,
                      uint64_t at, const float *data, char *msg, size_t msg_size);
 void ebin_add_instr(Ebin *b, const uint32_t *words);
 
-/* The file image: header, tensor table, instructions, embedded data. */
+/* The file image: header, tensor table, the shape blobs of tensors of rank
+ * above EBIN_ENTRY_DIMS, instructions, embedded data. */
 bool ebin_serialize(const Ebin *b, uint8_t **out, size_t *out_len, char *msg, size_t msg_size);
 bool ebin_write(const Ebin *b, const char *path, char *msg, size_t msg_size);
 

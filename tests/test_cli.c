@@ -925,6 +925,148 @@ START_TEST(test_compile_accel_runs_on_einsim) {
 }
 END_TEST
 
+/* Issue 14: tensors of more than 8 dimensions on the accelerator, as a user
+ * runs them. einc run --target accel gives the cpu's numbers in the
+ * program's shapes; the binary einc compile writes runs on einsim to the
+ * same files, and takes --input files of the program's shapes (its tensor
+ * table keeps every shape of up to 16 dimensions). */
+static const struct {
+  const char *text, *output;
+  const char *inputs[2]; /* inputs given as files to einsim and einc */
+  uint32_t rank;         /* the output's */
+} high_rank_programs[] = {
+    {"input x0[4, 3, 2]\ninput x1[2, 3, 2, 2, 4, 2, 3, 2, 4]\noutput out[3, 2]\n"
+     "out[e, f] = x0[g, a, h] * x1[c, d, b, c, g, h, e, f, g]\n",
+     "out",
+     {"x0", "x1"},
+     2},
+    {"input x[2, 3, 1, 2, 1, 2, 1, 3, 1, 2, 1, 2]\ninput w[3, 2]\n"
+     "output y[2, 2, 1, 2, 1, 3, 1, 2, 1, 2, 1, 3]\n"
+     "y[a, b, c, d, e, f, g, h, i, j, k, l] = x[a, l, c, b, e, d, g, f, i, h, k, j] * w[f, j] + "
+     "x[b, f, c, a, e, j, g, l, k, h, i, d]\n",
+     "y",
+     {"x", "w"},
+     12},
+};
+
+/* DIR/NAME.npy holding 0.5, 1, 1.5, ... in the shape of NAME in the model
+ * text (its "input NAME[...]" line). */
+static char *write_input_like(const char *dir, const char *text, const char *name) {
+  char *decl = str_printf("input %s[", name);
+  const char *p = strstr(text, decl);
+  ck_assert_ptr_nonnull(p);
+  p += strlen(decl);
+  uint64_t dims[NPY_MAX_RANK], n = 1;
+  uint32_t rank = 0;
+  while (*p != ']') {
+    char *end;
+    dims[rank] = strtoull(p, &end, 10);
+    n *= dims[rank++];
+    p = end + (*end == ',' ? 2 : 0);
+  }
+  float *v = malloc(n * sizeof *v);
+  for (uint64_t i = 0; i < n; i++)
+    v[i] = 0.5f * (float)(i % 97 + 1);
+  char *path = str_printf("%s/%s.npy", dir, name), msg[256];
+  ck_assert_msg(npy_write(path, rank, dims, v, msg, sizeof msg), "%s", msg);
+  free(v);
+  free(decl);
+  return path;
+}
+
+START_TEST(test_high_rank_on_accel) {
+  const char *text = high_rank_programs[_i].text, *y = high_rank_programs[_i].output;
+  char *dir = temp_dir();
+  char *model = str_printf("%s/m.ein", dir), *bin = str_printf("%s/m.ebin", dir);
+  FILE *f = fopen(model, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  ck_assert_int_eq(fclose(f), 0);
+  const char *sub[] = {"cpu", "acc", "sim", "acc_in", "sim_in"};
+  char *out[5], *file[5];
+  for (int i = 0; i < 5; i++) {
+    out[i] = str_printf("%s/%s", dir, sub[i]);
+    file[i] = str_printf("%s/%s.npy", out[i], y);
+    if (i != 2 && i != 4)
+      ck_assert_int_eq(mkdir(out[i], 0700), 0);
+  }
+  Run r = run_einc(dir, ARGS("run", model, "--seed", "7", "--outdir", out[0]));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  r = run_einc(dir, ARGS("run", model, "--target", "accel", "--seed", "7", "--outdir", out[1]));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  ck_assert_str_eq(r.err, "");
+  run_free(&r);
+  assert_close(file[1], file[0], 1e-4, 1e-5); /* and the same shape */
+  NpyArray a = read_npy(file[1]);
+  ck_assert_uint_eq(a.rank, high_rank_programs[_i].rank);
+  npy_free(&a);
+  r = run_einc(dir, ARGS("compile", model, "--target", "accel", "-o", bin));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  char *einsim = tool_path("EINSIM", "einsim");
+  r = run_program(einsim, dir, ARGS(bin, "--outdir", out[2], "--seed", "7", "--quiet"));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  assert_same_file(file[2], file[1]);
+  /* Inputs from files of the program's shapes, on both. */
+  char *in0 = write_input_like(dir, text, high_rank_programs[_i].inputs[0]);
+  char *in1 = write_input_like(dir, text, high_rank_programs[_i].inputs[1]);
+  char *arg0 = str_printf("%s=%s", high_rank_programs[_i].inputs[0], in0);
+  char *arg1 = str_printf("%s=%s", high_rank_programs[_i].inputs[1], in1);
+  r = run_program(einsim, dir,
+                  ARGS(bin, "--outdir", out[4], "--input", arg0, "--input", arg1, "--quiet"));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  r = run_einc(dir, ARGS("run", model, "--target", "accel", "--input", arg0, "--input", arg1,
+                         "--outdir", out[3]));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  run_free(&r);
+  assert_same_file(file[4], file[3]);
+  for (int i = 4; i >= 0; i--) {
+    remove_dir(out[i]);
+    free(out[i]);
+    free(file[i]);
+  }
+  free(arg0);
+  free(arg1);
+  free(in0);
+  free(in1);
+  free(einsim);
+  free(bin);
+  free(model);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_rank_seventeen_output_on_accel) {
+  /* The binary keeps 16 dimensions (a .npy file's most) and merges the
+   * leading ones of a larger rank: fine in memory (check), refused for an
+   * output einsim would write in another shape. */
+  char *dir = temp_dir();
+  char *model = str_printf("%s/m.ein", dir);
+  FILE *f = fopen(model, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("input x[2, 1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3]\n"
+        "output y[2, 1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3]\n"
+        "y[a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q] = "
+        "x[a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q] * 2\n",
+        f);
+  ck_assert_int_eq(fclose(f), 0);
+  expect_failure(dir, ARGS("compile", model, "--target", "accel", "-o", "m.ebin"), 1,
+                 "einc: output 'y' has rank 17; einsim writes each output of the binary as a .npy "
+                 "file, which holds at most 16 dimensions\n");
+  ck_assert_int_eq(count_entries(dir), 3); /* m.ein only */
+  Run r = run_einc(dir, ARGS("check", model));
+  ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+  run_free(&r);
+  free(model);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(test_disasm) {
   /* The listing of a model reassembles to the binary compile writes; a
    * binary (by name or by magic) disassembles to the same text as einasm's. */
@@ -1016,6 +1158,8 @@ int main(void) {
   tcase_add_test(tc, test_run_precision_f64);
   tcase_add_test(tc, test_seed_scale);
   tcase_add_test(tc, test_compile_accel_runs_on_einsim);
+  tcase_add_loop_test(tc, test_high_rank_on_accel, 0, 2);
+  tcase_add_test(tc, test_rank_seventeen_output_on_accel);
   tcase_add_test(tc, test_disasm);
   suite_add_tcase(s, tc);
   return run_suites(s, NULL);

@@ -495,21 +495,16 @@ START_TEST(test_review_regressions) {
     }
     free(model);
   }
-  /* 17 reduced variables: a user's limit, not an internal error. */
+  /* 17 reduced variables: first an internal error, then a limit of 16,
+   * now stepped like any number of them (issue 14). */
   char *many = str_printf("%s/many.ein", dir);
   write_text(many, "input x[2, 2, 2, 2, 2, 2]\ninput z[2, 2, 2, 2, 2, 2]\n"
                    "input w[2, 2, 2, 2, 2]\noutput y[1]\n"
                    "y[i] = sum(a, b, c, d, e, f, g, h, j, k, l, m, n, o, p, q, r: "
                    "x[a, b, c, d, e, f] * z[g, h, j, k, l, m] * w[n, o, p, q, r])\n");
-  char *many_bin = str_printf("%s/many.ebin", dir);
-  Run rm = run_einc(test_srcdir(), ARGS("compile", many, "--target", "accel", "-o", many_bin));
-  ck_assert_int_eq(rm.status, 1);
-  ck_assert_msg(strstr(rm.err, "many.ein:5:1: error: the Einsum defining 'y' reduces over 17 "
-                               "variables in one reduction; the accelerator backend steps at most "
-                               "16\n") != NULL,
-                "%s", rm.err);
+  Run rm = run_einc(test_srcdir(), ARGS("check", many));
+  ck_assert_msg(rm.status == 0, "%s%s", rm.out, rm.err);
   run_free(&rm);
-  free(many_bin);
   free(many);
   char *typed = str_printf("%s/typed.ein", dir);
   write_text(typed, "input x[8]\ntensor p[8] : i32\noutput y[8]\np[i] = x[i] * 10\n"

@@ -6,6 +6,10 @@
 #include <string.h>
 
 #include "runtime/asm.h"
+#include "runtime/npy.h"
+
+/* Every shape a .npy file holds fits the binary's tensor table. */
+_Static_assert(EBIN_MAX_RANK >= NPY_MAX_RANK, "the binary holds fewer dimensions than .npy");
 
 size_t accel_instr_limit = (size_t)1 << 24;
 
@@ -39,6 +43,29 @@ static bool dram_room(const Gen *g, uint64_t elements, uint64_t *need) {
   return *need <= dram_limit(g->arch);
 }
 
+/* The shape the binary records for t (which fits in DRAM, so in 2^30
+ * elements): its own up to EBIN_MAX_RANK dimensions, else its leading
+ * dimensions merged into one so that EBIN_MAX_RANK remain. Row-major
+ * offsets are the same either way, and the DMA addresses elements by the
+ * program's own strides (dma.c), never by this shape: it is only what
+ * einsim reads --input files and writes outputs by, and what listings
+ * show. Every shape a .npy file holds is kept; an output of a larger rank
+ * has no .npy file on either target, and einc compile refuses it
+ * (driver/compile.c) rather than write one of another shape. */
+static uint32_t binary_shape(const Tensor *t, uint32_t *dims) {
+  int merged = t->rank > EBIN_MAX_RANK ? t->rank - EBIN_MAX_RANK + 1 : 1;
+  int d = 0;
+  uint64_t first = 1;
+  for (; d < merged && d < t->rank; d++)
+    first *= (uint64_t)t->dims[d];
+  uint32_t n = 0;
+  if (t->rank > 0)
+    dims[n++] = (uint32_t)first;
+  for (; d < t->rank; d++)
+    dims[n++] = (uint32_t)t->dims[d];
+  return n;
+}
+
 static bool place_tensors(Gen *g) {
   const Cascade *c = g->lp->cascade;
   char msg[300];
@@ -49,11 +76,6 @@ static bool place_tensors(Gen *g) {
     hazard_clear(&g->tensor_hz[i]);
     if (g->on_chip[i])
       continue;
-    if (t->rank > EBIN_MAX_RANK) {
-      diag_error(g->diag, t->loc, "'%s' has rank %d; the accelerator takes at most %d", t->name,
-                 t->rank, EBIN_MAX_RANK);
-      return false;
-    }
     for (int d = 0; d < t->rank; d++) {
       if (t->dims[d] > UINT32_MAX) {
         diag_error(g->diag, t->loc,
@@ -61,7 +83,6 @@ static bool place_tensors(Gen *g) {
                    (long long)t->dims[d], UINT32_MAX);
         return false;
       }
-      dims[d] = (uint32_t)t->dims[d];
     }
     uint64_t elements = (uint64_t)tensor_elements(t), need;
     if (!dram_room(g, elements, &need)) {
@@ -79,8 +100,9 @@ static bool place_tensors(Gen *g) {
                  t->name, size, total, (unsigned long long)dram_limit(g->arch), DRAM_LIMIT_WHY);
       return false;
     }
-    if (!ebin_add_tensor(g->bin, t->name, ebin_role(t->role), (uint32_t)t->rank, dims, UINT64_MAX,
-                         NULL, msg, sizeof msg)) {
+    uint32_t rank = binary_shape(t, dims);
+    if (!ebin_add_tensor(g->bin, t->name, ebin_role(t->role), rank, dims, UINT64_MAX, NULL, msg,
+                         sizeof msg)) {
       diag_error(g->diag, t->loc, "%s", msg);
       return false;
     }

@@ -82,8 +82,15 @@ typedef struct Access2 {
   const LBuffer *buf;
   uint64_t dram; /* the tensor's DRAM byte offset */
   Hazard *hz;
-  Affine aff[EBIN_MAX_RANK];
+  Affine *aff; /* buf->rank of them: a tensor may have any rank */
 } Access2;
+
+static Affine *new_affines(int rank) {
+  Affine *a = calloc((size_t)rank + 1, sizeof *a);
+  if (!a)
+    abort();
+  return a;
+}
 
 static void dma_words(uint32_t *w, const char *mnemonic) {
   memset(w, 0, ISA_WORDS * 4);
@@ -131,9 +138,11 @@ static void clip(int64_t c, int64_t a, int64_t extent, int64_t *lo, int64_t *hi)
     *hi = *lo;
 }
 
-/* The access with the row (or column) variable fixed at v. */
-static Access2 fix_axis(const Access2 *ac, int rank, bool row, int64_t v) {
+/* The access with the row (or column) variable fixed at v, its affine
+ * forms in aff (rank of them). */
+static Access2 fix_axis(const Access2 *ac, int rank, bool row, int64_t v, Affine *aff) {
   Access2 one = *ac;
+  one.aff = memcpy(aff, ac->aff, (size_t)rank * sizeof *aff);
   for (int d = 0; d < rank; d++) {
     int64_t *coef = row ? &one.aff[d].a : &one.aff[d].b;
     one.aff[d].c = (int64_t)(one.aff[d].c + (Wide)*coef * v); /* a point of the index: fits */
@@ -212,17 +221,21 @@ static void dma_load(Gen *g, const Access2 *ac, const Region *dst, uint32_t roff
   }
   /* Validity that is not a rectangle, or a descending stride: line by line. */
   if ((both || cr < 0) && nr > 1) {
+    Affine *aff = new_affines(b->rank);
     for (uint32_t r = 0; r < nr; r++) {
-      Access2 one = fix_axis(ac, b->rank, true, r);
+      Access2 one = fix_axis(ac, b->rank, true, r, aff);
       dma_load(g, &one, dst, roff + r, coff, 1, nc);
     }
+    free(aff);
     return;
   }
   if ((both || cc < 0) && nc > 1) {
+    Affine *aff = new_affines(b->rank);
     for (uint32_t k = 0; k < nc; k++) {
-      Access2 one = fix_axis(ac, b->rank, false, k);
+      Access2 one = fix_axis(ac, b->rank, false, k, aff);
       dma_load(g, &one, dst, roff, coff + k, nr, 1);
     }
+    free(aff);
     return;
   }
   if (r0 >= r1 || k0 >= k1) {
@@ -264,7 +277,7 @@ static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, H
                         Index **index, Region *out) {
   uint32_t nR = x->row.var >= 0 ? (uint32_t)x->row.n : 1;
   uint32_t nC = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
-  Access2 ac = {b, dram, hz, {{0, 0, 0}}};
+  Access2 ac = {b, dram, hz, new_affines(b->rank)};
   bool affine = true, dep_r = false, dep_c = false;
   Wide cr = 0, cc = 0;
   for (int d = 0; d < b->rank; d++) {
@@ -275,11 +288,14 @@ static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, H
     cr += (Wide)ac.aff[d].a * b->strides[d];
     cc += (Wide)ac.aff[d].b * b->strides[d];
   }
-  if (!region_alloc(g, dep_r ? nR : 1, dep_c ? nC : 1, out))
+  if (!region_alloc(g, dep_r ? nR : 1, dep_c ? nC : 1, out)) {
+    free(ac.aff);
     return false;
+  }
   if (affine) {
     choose_layout(out, cr, cc);
     dma_load(g, &ac, out, 0, 0, out->nr, out->nc);
+    free(ac.aff);
     return true;
   }
   /* Floor division or modulo of a tile variable: element by element, with
@@ -306,20 +322,26 @@ static bool load_access(Gen *g, const Ctx *x, const LBuffer *b, uint64_t dram, H
     }
   free(one.val);
   free(one.fixed);
+  free(ac.aff);
   return !g->failed;
 }
 
 /* Whether t[index] over x is one the memo keeps: a read of the scan's step
- * that uses no summed rank, affine in every dimension; its key in m. */
+ * that uses no summed rank, affine in every dimension; its key in m (whose
+ * aff the caller frees when it is not kept). */
 static bool memo_key(const Gen *g, const Ctx *x, const Tensor *t, Index **index, Memo *m) {
-  if (!g->memo_cap || x->e != g->scan || t->rank > EBIN_MAX_RANK)
+  if (!g->memo_cap || x->e != g->scan)
     return false;
+  m->aff = new_affines(t->rank);
   for (int d = 0; d < t->rank; d++) {
+    bool stepped = false;
     for (int v = 0; v < x->e->nvars; v++)
-      if (g->memo_stepped[v] && index_uses(index[d], v))
-        return false;
-    if (!index_affine(index[d], x, &m->aff[d]))
+      stepped |= g->memo_stepped[v] && index_uses(index[d], v);
+    if (stepped || !index_affine(index[d], x, &m->aff[d])) {
+      free(m->aff);
+      m->aff = NULL;
       return false;
+    }
   }
   m->t = t;
   return true;
@@ -333,19 +355,24 @@ static bool memo_same(const Memo *a, const Memo *b, int rank) {
 }
 
 bool load_read(Gen *g, const Ctx *x, const Tensor *t, Index **index, Region *out) {
-  Memo key;
+  Memo key = {0};
   bool keep = memo_key(g, x, t, index, &key);
   for (int i = 0; keep && i < g->nmemo; i++)
     if (memo_same(&g->memo[i], &key, t->rank)) {
+      free(key.aff);
       *out = g->memo[i].r;
       return true;
     }
-  if (!load_access(g, x, g->lp->buffers[t->id], g->dram[t->id], &g->tensor_hz[t->id], index, out))
+  if (!load_access(g, x, g->lp->buffers[t->id], g->dram[t->id], &g->tensor_hz[t->id], index, out)) {
+    free(key.aff);
     return false;
+  }
   if (keep && g->nmemo < g->memo_cap && out->slot >= 0) {
     g->slots[out->slot].pinned = true;
     key.r = *out;
     g->memo[g->nmemo++] = key;
+  } else {
+    free(key.aff);
   }
   return true;
 }
@@ -354,6 +381,7 @@ void memo_clear(Gen *g) {
   for (int i = 0; i < g->nmemo; i++) {
     g->slots[g->memo[i].r.slot].pinned = false;
     region_free(g, &g->memo[i].r);
+    free(g->memo[i].aff);
   }
   g->nmemo = 0;
 }

@@ -381,6 +381,16 @@ static bool setup_loops(Gen *g, Ctx *x, const EinsumMap *em, AccelMode mode, Tim
     }
     loops[(*nloops)++] = t;
   }
+  /* A left-hand rank the loop order leaves out (the tiling pass orders at
+   * most 64) is stepped one value at a time, innermost: every output
+   * element is computed whatever the output's rank. */
+  for (int d = 0; d < e->out->rank; d++) {
+    int v = e->lhs[d];
+    if (v == x->row.var || v == x->col.var || x->fixed[v])
+      continue;
+    x->fixed[v] = true;
+    loops[(*nloops)++] = (TimeLoop){v, NULL, 0, 1, e->vars[v].extent};
+  }
   return true;
 }
 
@@ -535,7 +545,7 @@ bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan
            calloc((size_t)e->nvars + 1, 1),
            {-1, 0, 1},
            {-1, 0, 1}};
-  TimeLoop *loops = calloc((size_t)em->norder + 1, sizeof *loops);
+  TimeLoop *loops = calloc((size_t)em->norder + (size_t)e->out->rank + 1, sizeof *loops);
   const Expr *A, *B;
   AccelMode mode = accel_mode(e, &A, &B);
   int need = scan ? accel_readout_live_tiles(e, scan) : accel_live_tiles(e, mode, em);
@@ -552,12 +562,13 @@ bool gen_einsum(Gen *g, const Kernel *k, const EinsumMap *em, const Einsum *scan
                (unsigned long long)g->arch->buf_bytes);
   int nloops = 0;
   ok = ok && setup_loops(g, &x, em, mode, loops, &nloops);
-  int fixed[64], nfixed = 0;
-  for (int i = 0; i < nloops && nfixed < 64; i++)
+  int *fixed = calloc((size_t)nloops + 1, sizeof *fixed), nfixed = 0;
+  for (int i = 0; i < nloops; i++)
     if (!loops[i].axis)
       fixed[nfixed++] = loops[i].var;
   /* Refuse before the work a program the instruction limit will stop. */
   uint64_t least = ok ? least_instructions(&x, mode, fixed, nfixed) : 0;
+  free(fixed);
   if (ok && least > accel_instr_limit - g->bin->instr_count) {
     gen_too_long(g, g->bin->instr_count + least);
     ok = false;

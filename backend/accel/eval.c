@@ -3,6 +3,7 @@
  * contractions of two tensor reads on the matrix unit. */
 #include "backend/accel/gen.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static uint8_t opcode(const char *mnemonic) { return isa_op_by_mnemonic(mnemonic)->opcode; }
@@ -364,29 +365,14 @@ static const char *reduce_mnemonic(ReduceOp r, bool axis) {
   return axis ? ax[r] : el[r];
 }
 
-/* One reduction variable goes on a free tile axis (reduced by v.rsum and
- * friends, chunk by chunk); the others are stepped one value at a time and
- * combined elementwise. The accumulator has the context's full tile shape. */
-static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
-  const Expr *A, *B;
-  if (is_contraction(x, ex, &A, &B))
-    return eval_matmul(g, x, ex->rvars[0], A, B, out);
+/* eval_reduce's steps into the accumulator out: the reduction variables
+ * other than axis_var (on free_axis) at every value, idx (one per variable,
+ * zero) counting them like an odometer. */
+static bool reduce_steps(Gen *g, Ctx *x, const Expr *ex, Region *out, Axis *free_axis, int axis_var,
+                         int64_t *idx) {
   uint32_t nR = x->row.var >= 0 ? (uint32_t)x->row.n : 1;
   uint32_t nC = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
-  Axis *free_axis = x->col.var < 0 ? &x->col : x->row.var < 0 ? &x->row : NULL;
-  int axis_var = free_axis ? ex->rvars[0] : -1;
-  if (!region_alloc(g, nR, nC, out))
-    return false;
   int n = ex->nrvars;
-  int64_t idx[16] = {0};
-  if (n > 16) {
-    diag_error(g->diag, g->map_loc,
-               "the Einsum defining '%s' reduces over %d variables in one reduction; the "
-               "accelerator backend steps at most 16",
-               x->e->out->name, n);
-    g->failed = true;
-    return false;
-  }
   bool first = true;
   for (int i = 0; i < n; i++)
     if (ex->rvars[i] != axis_var)
@@ -445,6 +431,28 @@ static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
   for (int i = 0; i < n; i++)
     x->fixed[ex->rvars[i]] = false;
   return !g->failed;
+}
+
+/* One reduction variable goes on a free tile axis (reduced by v.rsum and
+ * friends, chunk by chunk); the others are stepped one value at a time and
+ * combined elementwise, any number of them. The accumulator has the
+ * context's full tile shape. */
+static bool eval_reduce(Gen *g, Ctx *x, const Expr *ex, Region *out) {
+  const Expr *A, *B;
+  if (is_contraction(x, ex, &A, &B))
+    return eval_matmul(g, x, ex->rvars[0], A, B, out);
+  uint32_t nR = x->row.var >= 0 ? (uint32_t)x->row.n : 1;
+  uint32_t nC = x->col.var >= 0 ? (uint32_t)x->col.n : 1;
+  Axis *free_axis = x->col.var < 0 ? &x->col : x->row.var < 0 ? &x->row : NULL;
+  int axis_var = free_axis ? ex->rvars[0] : -1;
+  if (!region_alloc(g, nR, nC, out))
+    return false;
+  int64_t *idx = calloc((size_t)ex->nrvars + 1, sizeof *idx); /* the stepped values */
+  if (!idx)
+    abort();
+  bool ok = reduce_steps(g, x, ex, out, free_axis, axis_var, idx);
+  free(idx);
+  return ok;
 }
 
 /* How many slots evaluating ex may hold at once (an upper bound that

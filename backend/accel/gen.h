@@ -144,7 +144,7 @@ bool load_iota(Gen *g, const Ctx *x, int var, Region *out);
  * the tile identify it. */
 typedef struct Memo {
   const Tensor *t;
-  Affine aff[EBIN_MAX_RANK];
+  Affine *aff; /* t->rank of them, malloc'ed */
   Region r;
 } Memo;
 /* The reused loads of the current tile: dropped at its end. */
