@@ -63,14 +63,15 @@ static Compare compare(const float *cpu, const float *acc, int64_t n, double rto
 
 /* "3, 7": the multi-index of flat element i of t. */
 static void format_index(const Tensor *t, int64_t i, char *out, size_t cap) {
-  int64_t idx[64];
-  for (int d = t->rank - 1; d >= 0 && d < 64; d--) {
+  int64_t *idx = calloc((size_t)t->rank + 1, sizeof *idx);
+  for (int d = t->rank - 1; d >= 0; d--) {
     idx[d] = i % t->dims[d];
     i /= t->dims[d];
   }
   size_t len = 0;
-  for (int d = 0; d < t->rank && d < 64 && len < cap; d++)
+  for (int d = 0; d < t->rank && len < cap; d++)
     len += (size_t)snprintf(out + len, cap - len, "%s%lld", d ? ", " : "", (long long)idx[d]);
+  free(idx);
 }
 
 /* glibc prints a negative NaN as "-nan"; the sign of a NaN means nothing. */

@@ -146,6 +146,10 @@ static bool read_rank(Reader *r, const Einsum *e, const yaml_node_t *n, const ch
   return true;
 }
 
+/* The longest rank list an Einsum's mapping can hold: each of its
+ * variables whole, or as var1 and var0. */
+static int rank_list_max(const Einsum *e) { return 2 * e->nvars + 2; }
+
 static bool read_rank_list(Reader *r, const Einsum *e, const yaml_node_t *n, const char *key,
                            LoopRank *out, int max, int *count) {
   if (!expect_kind(r, n, YAML_SEQUENCE_NODE, key, "a list of ranks"))
@@ -272,10 +276,10 @@ static bool read_spacetime(Reader *r, EinsumMap *em, const yaml_node_t *n, LoopR
   for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
     const yaml_node_t *k = node(r, p->key);
     const char *name = scalar(k);
-    LoopRank ranks[64];
-    int count;
+    int max = rank_list_max(e), count;
+    LoopRank *ranks = arena_alloc(r->arena, sizeof *ranks * (size_t)max);
     if (name && strcmp(name, "space") == 0) {
-      if (!read_rank_list(r, e, node(r, p->value), key, ranks, 64, &count))
+      if (!read_rank_list(r, e, node(r, p->value), key, ranks, max, &count))
         return false;
       if (count > 2)
         return fail(r, node(r, p->value),
@@ -287,7 +291,7 @@ static bool read_spacetime(Reader *r, EinsumMap *em, const yaml_node_t *n, LoopR
         em->space[i] = ranks[i].var;
       }
     } else if (name && strcmp(name, "time") == 0) {
-      if (!read_rank_list(r, e, node(r, p->value), key, time, 64, ntime))
+      if (!read_rank_list(r, e, node(r, p->value), key, time, max, ntime))
         return false;
     } else {
       return fail(r, k, "%s: unknown key '%s' (expected space or time)", key, name ? name : "?");
@@ -314,7 +318,7 @@ static bool read_tiles(Reader *r, EinsumMap *em, yaml_node_t *first) {
   yaml_node_t *n;
   if ((n = node(r, r->node_of[SEC_PARTITIONING][i])) && !read_partitioning(r, em, n))
     return false;
-  LoopRank time[64];
+  LoopRank *time = arena_alloc(r->arena, sizeof *time * (size_t)rank_list_max(e));
   int ntime = -1;
   if ((n = node(r, r->node_of[SEC_SPACETIME][i]))) {
     em->order_loc = loc_of(r, n);
@@ -323,11 +327,11 @@ static bool read_tiles(Reader *r, EinsumMap *em, yaml_node_t *first) {
   }
   yaml_node_t *at = first;
   if ((n = node(r, r->node_of[SEC_LOOP_ORDER][i]))) {
-    LoopRank order[66];
+    LoopRank *order = arena_alloc(r->arena, sizeof *order * (size_t)rank_list_max(e));
     int norder;
     char key[300];
     snprintf(key, sizeof key, "loop-order: %s", e->out->name);
-    if (!read_rank_list(r, e, n, key, order, 66, &norder))
+    if (!read_rank_list(r, e, n, key, order, rank_list_max(e), &norder))
       return false;
     em->order = arena_alloc(r->arena, sizeof *order * ((size_t)norder + 1));
     memcpy(em->order, order, sizeof *order * (size_t)norder);

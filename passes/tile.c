@@ -271,8 +271,8 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
   const Expr *A, *B;
   AccelMode mode = accel_mode(e, &A, &B);
   int time = e->rec ? recurrence_var(e) : -1;
-  int others[64], nothers = 0;
-  for (int d = 0; d < e->out->rank && d < 64; d++)
+  int *others = arena_alloc(arena, sizeof *others * ((size_t)e->out->rank + 1)), nothers = 0;
+  for (int d = 0; d < e->out->rank; d++)
     if (e->lhs[d] != time)
       others[nothers++] = e->lhs[d];
   bool contraction = expr_any(e->rhs, expr_is_product_sum);
@@ -314,7 +314,7 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
   /* Time loops: the fixed ranks in left-hand order (a stepwise recurrence's
    * time first), then the tiles of the rows and of the columns; a scan
    * steps through time innermost, carrying its state. */
-  LoopRank loops[66];
+  LoopRank *loops = arena_alloc(arena, sizeof *loops * ((size_t)e->out->rank + 2));
   int n = 0;
   if (mode == ACCEL_STEPWISE)
     loops[n++] = (LoopRank){time, RANK_WHOLE};
@@ -334,18 +334,19 @@ static void tile_einsum(const Arch *arch, EinsumMap *em, Arena *arena) {
  * checked the form): for each dimension of h, y's variable there. */
 typedef struct Readout {
   const Einsum *h, *y;
-  int var_of[64]; /* per dimension of h */
+  int *var_of;    /* per dimension of h */
   int time;       /* y's variable for h's time */
   int64_t states; /* scans in flight: the values of the ranks y sums h over */
 } Readout;
 
-static void readout_of(const Einsum *h, const Einsum *y, Readout *ro) {
+static void readout_of(const Einsum *h, const Einsum *y, Readout *ro, Arena *arena) {
   const Expr *r = expr_find_read(y->rhs, h->out);
+  ro->var_of = arena_alloc(arena, sizeof *ro->var_of * ((size_t)h->out->rank + 1));
   ro->h = h;
   ro->y = y;
   ro->states = 1;
   ro->time = -1;
-  for (int d = 0; d < h->out->rank && d < 64; d++) {
+  for (int d = 0; d < h->out->rank; d++) {
     int v = r->index[d]->var;
     ro->var_of[d] = v;
     if (d == h->rec->pos)
@@ -388,9 +389,9 @@ static void tile_readout(const Arch *arch, EinsumMap *em, const Readout *ro, Are
     em->shape[col] = tc;
   if (S > 0)
     set_chunks(em, y->rhs, S, ro->time, col, tt, tc);
-  LoopRank loops[66];
+  LoopRank *loops = arena_alloc(arena, sizeof *loops * ((size_t)y->out->rank + 2));
   int n = 0;
-  for (int d = 0; d < y->out->rank && n < 64; d++) {
+  for (int d = 0; d < y->out->rank; d++) {
     int v = y->lhs[d];
     if (v != ro->time && v != col)
       loops[n++] = (LoopRank){v, RANK_WHOLE};
@@ -499,7 +500,7 @@ bool pass_tile(Compilation *c) {
     if (!fg->readout)
       continue;
     Readout ro;
-    readout_of(fg->readout, fg->members[fg->n - 1], &ro);
+    readout_of(fg->readout, fg->members[fg->n - 1], &ro, c->arena);
     EinsumMap *em = &m->einsums[ro.y->id];
     if (!em->given_tiles)
       tile_readout(c->arch, em, &ro, c->arena);

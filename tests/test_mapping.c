@@ -482,6 +482,51 @@ static const char *const review_programs[][2] = {
      "let L = 10, E = 4\ninput b[L, E]\noutput h[L, E]\nh[l, e] = h[l-1, e] + b[l, e]\n"},
 };
 
+/* An Einsum of more than 64 ranks: its mapping lists every rank (the tiling
+ * pass kept at most 64), reads back (the reader held at most 64) to the
+ * same binary, and einc check names the worst element by all 70 indices
+ * (it printed stack garbage past 64). */
+START_TEST(test_rank_seventy) {
+  char *dir = temp_dir();
+  char *model = str_printf("%s/r70.ein", dir), *map = str_printf("%s/r70.yaml", dir);
+  char *s1 = str_printf("%s/a.s", dir), *s2 = str_printf("%s/b.s", dir);
+  char text[4096] = "input x[2, 2, 2", lhs[2048] = "v0, v1, v2";
+  for (int i = 3; i < 70; i++) {
+    strcat(text, ", 1");
+    snprintf(lhs + strlen(lhs), sizeof lhs - strlen(lhs), ", v%d", i);
+  }
+  char program[8192];
+  snprintf(program, sizeof program, "%s]\noutput y%s]\ny[%s] = x[%s] * 2\n", text, text + 7, lhs,
+           lhs);
+  write_text(model, program);
+  Run r = expect_ok(ARGS("dump", model, "--target", "accel", "--format", "mapping", "-o", map));
+  run_free(&r);
+  size_t n;
+  char *yaml = read_whole_file(map, &n);
+  ck_assert_msg(strstr(yaml, "v69") != NULL, "%s", yaml);
+  free(yaml);
+  r = expect_ok(ARGS("disasm", model, "-o", s1));
+  run_free(&r);
+  r = expect_ok(ARGS("disasm", model, "--mapping", map, "-o", s2));
+  run_free(&r);
+  ck_assert(same_file(s1, s2));
+  r = run_einc(test_srcdir(), ARGS("check", model, "--mapping", map));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  char zeros[512] = "worst at [0";
+  for (int i = 1; i < 70; i++)
+    strcat(zeros, ", 0");
+  strcat(zeros, "] (f64");
+  ck_assert_msg(strstr(r.out, zeros) != NULL, "%s", r.out);
+  run_free(&r);
+  free(model);
+  free(map);
+  free(s1);
+  free(s2);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(test_review_regressions) {
   char *dir = temp_dir();
   for (size_t i = 0; i < sizeof review_programs / sizeof review_programs[0]; i++) {
@@ -912,6 +957,7 @@ int main(void) {
   tcase_add_test(tc, test_partial_mapping);
   tcase_add_test(tc, test_auto_groups);
   tcase_add_test(tc, test_review_regressions);
+  tcase_add_test(tc, test_rank_seventy);
   suite_add_tcase(s, tc);
   tc = tcase_create("hand-written");
   tcase_set_timeout(tc, 120);
