@@ -4,6 +4,7 @@
  * 2 a bad command line. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -132,35 +133,77 @@ typedef enum {
   OPT_COUNT
 } OptId;
 
-/* Where each option applies. The first commands accept their old options
- * whatever they mean to them (as before); the new options and the new
- * commands are strict. accel: only with --target accel (implied by check
- * and disasm). */
+/* Where each option applies, and what the message for a missing value says
+ * it needs. The first commands accept their old options whatever they mean
+ * to them (as before); the new options and the new commands are strict.
+ * accel: only with --target accel (implied by check and disasm). */
 static const struct {
   const char *name;
   unsigned commands;
   bool accel;
+  const char *needs;
 } option_rules[OPT_COUNT] = {
-    [OPT_D] = {"-D", CMD_ALL, false},
-    [OPT_FORMAT] = {"--format", CMD_OLD, false},
-    [OPT_TARGET] = {"--target", CMD_OLD, false},
-    [OPT_INPUT] = {"--input", CMD_OLD | CMD_CHECK, false},
-    [OPT_SEED] = {"--seed", CMD_OLD | CMD_CHECK, false},
-    [OPT_OUTDIR] = {"--outdir", CMD_OLD, false},
-    [OPT_ARCH] = {"--arch", CMD_ALL, true},
-    [OPT_NAME] = {"--name", CMD_OLD, false},
-    [OPT_AFTER] = {"--after", CMD_OLD, false},
-    [OPT_OUTPUT] = {"-o", CMD_OLD | CMD_DISASM, false},
-    [OPT_FUSION] = {"--fusion", CMD_ALL, false},
-    [OPT_STATS] = {"--stats", CMD_RUN | CMD_CHECK, true},
-    [OPT_VERBOSE] = {"--verbose", CMD_RUN | CMD_CHECK, false},
-    [OPT_RTOL] = {"--rtol", CMD_CHECK, false},
-    [OPT_ATOL] = {"--atol", CMD_CHECK, false},
-    [OPT_MAPPING] = {"--mapping", CMD_ALL, false},
-    [OPT_PRECISION] = {"--precision", CMD_RUN, false},
-    [OPT_SEED_SCALE] = {"--seed-scale", CMD_RUN | CMD_CHECK, false},
-    [OPT_REFERENCE] = {"--reference", CMD_CHECK, false},
+    [OPT_D] = {"-D", CMD_ALL, false, NULL},
+    [OPT_FORMAT] = {"--format", CMD_OLD, false, "a value"},
+    [OPT_TARGET] = {"--target", CMD_OLD, false, "a value"},
+    [OPT_INPUT] = {"--input", CMD_OLD | CMD_CHECK, false, "NAME=FILE.npy"},
+    [OPT_SEED] = {"--seed", CMD_OLD | CMD_CHECK, false, "a value"},
+    [OPT_OUTDIR] = {"--outdir", CMD_OLD, false, "a directory"},
+    [OPT_ARCH] = {"--arch", CMD_ALL, true, "ARCH.yaml"},
+    [OPT_NAME] = {"--name", CMD_OLD, false, "a value"},
+    /* Not run and compile: stopping their pipeline early crashed them. */
+    [OPT_AFTER] = {"--after", CMD_DUMP, false, "a value"},
+    [OPT_OUTPUT] = {"-o", CMD_OLD | CMD_DISASM, false, "a file name"},
+    [OPT_FUSION] = {"--fusion", CMD_ALL, false, "none or auto"},
+    [OPT_STATS] = {"--stats", CMD_RUN | CMD_CHECK, true, "FILE.json"},
+    [OPT_VERBOSE] = {"--verbose", CMD_RUN | CMD_CHECK, false, NULL},
+    [OPT_RTOL] = {"--rtol", CMD_CHECK, false, "a number"},
+    [OPT_ATOL] = {"--atol", CMD_CHECK, false, "a number"},
+    [OPT_MAPPING] = {"--mapping", CMD_ALL, false, "FILE.yaml"},
+    [OPT_PRECISION] = {"--precision", CMD_RUN, false, "f32 or f64"},
+    [OPT_SEED_SCALE] = {"--seed-scale", CMD_RUN | CMD_CHECK, false, "a number"},
+    [OPT_REFERENCE] = {"--reference", CMD_CHECK, false, "f64 or f32"},
 };
+
+/* getopt_long returns a long option as LONG_OPTION + its OptId (past any
+ * character), -D and -o (and --output) as their letter. */
+enum { LONG_OPTION = 256 };
+
+static const struct option long_options[] = {
+    {"format", required_argument, NULL, LONG_OPTION + OPT_FORMAT},
+    {"target", required_argument, NULL, LONG_OPTION + OPT_TARGET},
+    {"input", required_argument, NULL, LONG_OPTION + OPT_INPUT},
+    {"seed", required_argument, NULL, LONG_OPTION + OPT_SEED},
+    {"outdir", required_argument, NULL, LONG_OPTION + OPT_OUTDIR},
+    {"arch", required_argument, NULL, LONG_OPTION + OPT_ARCH},
+    {"name", required_argument, NULL, LONG_OPTION + OPT_NAME},
+    {"after", required_argument, NULL, LONG_OPTION + OPT_AFTER},
+    {"output", required_argument, NULL, 'o'},
+    {"fusion", required_argument, NULL, LONG_OPTION + OPT_FUSION},
+    {"stats", required_argument, NULL, LONG_OPTION + OPT_STATS},
+    {"verbose", no_argument, NULL, LONG_OPTION + OPT_VERBOSE},
+    {"rtol", required_argument, NULL, LONG_OPTION + OPT_RTOL},
+    {"atol", required_argument, NULL, LONG_OPTION + OPT_ATOL},
+    {"mapping", required_argument, NULL, LONG_OPTION + OPT_MAPPING},
+    {"precision", required_argument, NULL, LONG_OPTION + OPT_PRECISION},
+    {"seed-scale", required_argument, NULL, LONG_OPTION + OPT_SEED_SCALE},
+    {"reference", required_argument, NULL, LONG_OPTION + OPT_REFERENCE},
+    {NULL, 0, NULL, 0},
+};
+
+/* '-': operands come back in command-line order as option 1, so errors are
+ * reported in the order the arguments were given; ':': a missing value comes
+ * back as ':' instead of getopt printing its own message. */
+static const char short_options[] = "-:D:o:";
+
+/* The option getopt_long's value c stands for. */
+static OptId option_id(int c) {
+  if (c == 'D')
+    return OPT_D;
+  if (c == 'o')
+    return OPT_OUTPUT;
+  return (OptId)(c - LONG_OPTION);
+}
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
@@ -174,6 +217,33 @@ usage_error(const char *fmt, ...) {
   fprintf(stderr, "\nTry 'einc --help'.\n");
   va_end(ap);
   return EXIT_USAGE;
+}
+
+/* Whether arg, a long option getopt_long took for the one of value val,
+ * spells its name in full: getopt_long takes any unambiguous prefix, and a
+ * script written with --out would break the day an --output is added. */
+static bool spelled_in_full(const char *arg, int val) {
+  const struct option *o = long_options;
+  while (o->name && o->val != val)
+    o++;
+  size_t n = o->name ? strlen(o->name) : 0;
+  return o->name && strncmp(arg + 2, o->name, n) == 0 && (arg[2 + n] == '\0' || arg[2 + n] == '=');
+}
+
+/* getopt_long, except that a long option counts only when spelled in full
+ * (as with einsim), and -o takes its value apart only: -oFILE would read
+ * -outdir as -o utdir (-DNAME=VALUE stays, as with cc). *arg is the
+ * argument the option was read from, for messages. */
+static int next_option(int argc, char **argv, const char **arg) {
+  *arg = argv[optind];
+  int c = getopt_long(argc, argv, short_options, long_options, NULL);
+  if (c == -1 || c == 1 || c == '?')
+    return c;
+  if (strncmp(*arg, "--", 2) == 0)
+    return spelled_in_full(*arg, c == ':' ? optopt : c) ? c : '?';
+  if (c == 'o' && strcmp(*arg, "-o") != 0)
+    return '?';
+  return c;
 }
 
 /* NAME=VALUE with an integer VALUE. */
@@ -200,46 +270,6 @@ static bool parse_define(const char *text, Define *out) {
   return true;
 }
 
-/* The value of an option written "--opt VALUE" or "--opt=VALUE". */
-static const char *option_value(int argc, char **argv, int *i, const char *opt) {
-  size_t n = strlen(opt);
-  if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
-}
-
-static bool is_option(const char *arg, const char *opt) {
-  size_t n = strlen(opt);
-  return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
-/* The options that take a value, and what their message says it needs. */
-static const struct {
-  const char *name;
-  OptId id;
-  const char *needs;
-} value_options[] = {
-    {"--format", OPT_FORMAT, "a value"},
-    {"--target", OPT_TARGET, "a value"},
-    {"--input", OPT_INPUT, "NAME=FILE.npy"},
-    {"--seed", OPT_SEED, "a value"},
-    {"--outdir", OPT_OUTDIR, "a directory"},
-    {"--arch", OPT_ARCH, "ARCH.yaml"},
-    {"--name", OPT_NAME, "a value"},
-    {"--after", OPT_AFTER, "a value"},
-    {"--output", OPT_OUTPUT, "a file name"},
-    {"--fusion", OPT_FUSION, "none or auto"},
-    {"--stats", OPT_STATS, "FILE.json"},
-    {"--rtol", OPT_RTOL, "a number"},
-    {"--atol", OPT_ATOL, "a number"},
-    {"--mapping", OPT_MAPPING, "FILE.yaml"},
-    {"--precision", OPT_PRECISION, "f32 or f64"},
-    {"--seed-scale", OPT_SEED_SCALE, "a number"},
-    {"--reference", OPT_REFERENCE, "f64 or f32"},
-};
-
 /* A tolerance: a finite number, not negative. */
 static bool parse_tolerance(const char *v, double *out) {
   char *end;
@@ -256,7 +286,19 @@ static bool parse_seed_scale(const char *v, double *out) {
   return parse_tolerance(v, out) && *out > 0;
 }
 
-static int set_input(Options *o, const char *v) {
+static int bad_define(const char *text) {
+  return usage_error("bad -D '%s': expected NAME=INTEGER", text);
+}
+
+/* -D NAME=VALUE or -DNAME=VALUE. */
+static int add_define(Options *o, const char *text) {
+  if (!parse_define(text, &o->defs[o->ndefs]))
+    return bad_define(text);
+  o->ndefs++;
+  return 0;
+}
+
+static int add_input(Options *o, const char *v) {
   const char *eq = strchr(v, '=');
   if (!eq || eq == v || !eq[1])
     return usage_error("bad --input '%s': expected NAME=FILE.npy", v);
@@ -274,9 +316,15 @@ static int set_seed(Options *o, const char *v) {
   return 0;
 }
 
-/* Records the value v of option id in o; 0, or a usage error's status. */
+/* Records option id with its value v (NULL for --verbose) in o; 0, or a
+ * usage error's status. */
 static int set_option(Options *o, OptId id, const char *v) {
   switch (id) {
+  case OPT_D:
+    return add_define(o, v);
+  case OPT_VERBOSE:
+    o->verbose = true;
+    return 0;
   case OPT_FORMAT:
     if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json") && strcmp(v, "mapping"))
       return usage_error("unknown format '%s': expected text, dot, json or mapping", v);
@@ -312,7 +360,7 @@ static int set_option(Options *o, OptId id, const char *v) {
       return usage_error("bad --seed-scale '%s': expected a positive number", v);
     return 0;
   case OPT_INPUT:
-    return set_input(o, v);
+    return add_input(o, v);
   case OPT_SEED:
     return set_seed(o, v);
   default:
@@ -326,61 +374,53 @@ static int set_option(Options *o, OptId id, const char *v) {
   return 0;
 }
 
-/* -D NAME=VALUE or -DNAME=VALUE. */
-static int parse_d(int argc, char **argv, int *i, Options *o) {
-  const char *a = argv[*i];
-  const char *text = a[2] ? a + 2 : (*i + 1 < argc ? argv[++*i] : NULL);
-  if (!text || !parse_define(text, &o->defs[o->ndefs]))
-    return usage_error("bad -D '%s': expected NAME=INTEGER", text ? text : "");
-  o->ndefs++;
+/* The message for option id, written arg, given last without its value. */
+static int missing_value(const char *arg, OptId id) {
+  if (id == OPT_D)
+    return bad_define(""); /* as for an empty NAME=VALUE */
+  return usage_error("%s needs %s", arg, option_rules[id].needs);
+}
+
+static int set_model(Options *o, const char *path) {
+  if (o->model)
+    return usage_error("unexpected argument '%s'", path);
+  o->model = path;
   return 0;
 }
 
-/* The option at argv[*i] (and its value); *seen gets its bit. */
-static int parse_option(int argc, char **argv, int *i, Options *o, unsigned *seen) {
-  const char *a = argv[*i];
-  if (strncmp(a, "-D", 2) == 0) {
-    *seen |= 1u << OPT_D;
-    return parse_d(argc, argv, i, o);
+/* Applies what next_option returned: c, read from arg, with value v; *seen
+ * gets the option's bit. 0 to go on, else a usage error's status. */
+static int apply_option(Options *o, unsigned *seen, int c, const char *arg, const char *v) {
+  switch (c) {
+  case 1:
+    return set_model(o, v);
+  case ':':
+    return missing_value(arg, option_id(optopt));
+  case '?':
+    return usage_error("unknown option '%s'", arg);
+  default:
+    *seen |= 1u << option_id(c);
+    return set_option(o, option_id(c), v);
   }
-  if (strcmp(a, "--verbose") == 0) {
-    *seen |= 1u << OPT_VERBOSE;
-    o->verbose = true;
-    return 0;
-  }
-  if (strcmp(a, "-o") == 0) {
-    *seen |= 1u << OPT_OUTPUT;
-    if (*i + 1 >= argc)
-      return usage_error("%s needs a file name", a);
-    o->output = argv[++*i];
-    return 0;
-  }
-  for (size_t k = 0; k < sizeof value_options / sizeof value_options[0]; k++)
-    if (is_option(a, value_options[k].name)) {
-      const char *v = option_value(argc, argv, i, value_options[k].name);
-      if (!v)
-        return usage_error("%s needs %s", a, value_options[k].needs);
-      *seen |= 1u << value_options[k].id;
-      return set_option(o, value_options[k].id, v);
-    }
-  return usage_error("unknown option '%s'", a);
 }
 
+/* Fills *o from the arguments after the command, *seen with a bit per
+ * option given (o's lists are for free_options whatever the outcome); 0, or
+ * a usage error's status. */
 static int parse_args(int argc, char **argv, Options *o, unsigned *seen) {
   o->defs = calloc((size_t)argc, sizeof *o->defs);
   o->inputs = calloc((size_t)argc, sizeof *o->inputs);
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    int status;
-    if (a[0] == '-' && a[1] != '\0') {
-      if ((status = parse_option(argc, argv, &i, o, seen)) != 0)
-        return status;
-    } else if (!o->model) {
-      o->model = a;
-    } else {
-      return usage_error("unexpected argument '%s'", a);
-    }
-  }
+  opterr = 0;
+  optind = 2; /* past the command */
+  const char *arg;
+  int c, status;
+  while ((c = next_option(argc, argv, &arg)) != -1)
+    if ((status = apply_option(o, seen, c, arg, optarg)) != 0)
+      return status;
+  /* After "--" every argument is an operand. */
+  for (; optind < argc; optind++)
+    if ((status = set_model(o, argv[optind])) != 0)
+      return status;
   if (!o->model)
     return usage_error("%s needs a MODEL.ein file", o->command);
   return 0;

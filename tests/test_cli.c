@@ -274,6 +274,120 @@ START_TEST(test_other_usage_errors) {
 }
 END_TEST
 
+START_TEST(test_option_spellings) {
+  /* Exit 2 and the exact message, before any work (x.ein does not exist):
+   * every option's missing value, --opt=VALUE as --opt VALUE, long options
+   * spelled in full only, a value that looks like an option taken as the
+   * value, options before the model, the first error in argument order. */
+  static const struct {
+    const char *args[7];
+    const char *err;
+  } cases[] = {
+      {{"dump", "x.ein", "-D", NULL}, "bad -D '': expected NAME=INTEGER"},
+      {{"run", "x.ein", "--target", NULL}, "--target needs a value"},
+      {{"run", "x.ein", "--input", NULL}, "--input needs NAME=FILE.npy"},
+      {{"check", "x.ein", "--seed", NULL}, "--seed needs a value"},
+      {{"run", "x.ein", "--outdir", NULL}, "--outdir needs a directory"},
+      {{"disasm", "x.ein", "--arch", NULL}, "--arch needs ARCH.yaml"},
+      {{"compile", "x.ein", "--name", NULL}, "--name needs a value"},
+      {{"dump", "x.ein", "--after", NULL}, "--after needs a value"},
+      {{"dump", "x.ein", "--output", NULL}, "--output needs a file name"},
+      {{"check", "x.ein", "--stats", NULL}, "--stats needs FILE.json"},
+      {{"check", "x.ein", "--rtol", NULL}, "--rtol needs a number"},
+      {{"check", "x.ein", "--atol", NULL}, "--atol needs a number"},
+      {{"run", "x.ein", "--target=gpu", NULL}, "unknown target 'gpu': expected cpu or accel"},
+      {{"run", "x.ein", "--input=x", NULL}, "bad --input 'x': expected NAME=FILE.npy"},
+      {{"run", "x.ein", "--input", "=f.npy", NULL}, "bad --input '=f.npy': expected NAME=FILE.npy"},
+      {{"check", "x.ein", "--seed=-1", NULL}, "bad --seed '-1': expected a non-negative integer"},
+      {{"run", "x.ein", "--seed", "99999999999999999999", NULL},
+       "bad --seed '99999999999999999999': expected a non-negative integer"},
+      {{"dump", "x.ein", "--format=", NULL},
+       "unknown format '': expected text, dot, json or mapping"},
+      {{"dump", "x.ein", "--fusion=max", NULL}, "unknown fusion 'max': expected none or auto"},
+      {{"check", "x.ein", "--reference=f16", NULL}, "unknown reference 'f16': expected f64 or f32"},
+      {{"check", "x.ein", "--outdir=o", NULL}, "--outdir does not apply to check"},
+      {{"check", "x.ein", "--output=f", NULL}, "-o does not apply to check"},
+      {{"dump", "x.ein", "--verbose", NULL}, "--verbose does not apply to dump"},
+      {{"run", "x.ein", "--arch=a.yaml", NULL}, "--arch applies only to --target accel"},
+      {{"run", "x.ein", "--stats=-", NULL}, "--stats applies only to --target accel"},
+      {{"disasm", "x.ebin", "--fusion=none", NULL},
+       "-D, --fusion and --mapping apply to a model, not to the binary x.ebin"},
+      {{"dump", "x.ein", "--form", "text", NULL}, "unknown option '--form'"},
+      {{"dump", "x.ein", "--form=text", NULL}, "unknown option '--form=text'"},
+      {{"run", "x.ein", "--verb", NULL}, "unknown option '--verb'"},
+      {{"check", "x.ein", "--verbose=1", NULL}, "unknown option '--verbose=1'"},
+      {{"check", "x.ein", "--s", "1", NULL}, "unknown option '--s'"},
+      {{"dump", "x.ein", "---format", "text", NULL}, "unknown option '---format'"},
+      {{"dump", "x.ein", "-x", NULL}, "unknown option '-x'"},
+      {{"dump", "x.ein", "-ofile", NULL}, "unknown option '-ofile'"},
+      {{"dump", "x.ein", "-outdir", "o", NULL}, "unknown option '-outdir'"},
+      {{"dump", "x.ein", "--format", "--after", NULL},
+       "unknown format '--after': expected text, dot, json or mapping"},
+      {{"dump", "x.ein", "-D", "--seed", NULL}, "bad -D '--seed': expected NAME=INTEGER"},
+      {{"dump", "--format", "xml", "x.ein", NULL},
+       "unknown format 'xml': expected text, dot, json or mapping"},
+      {{"dump", "x.ein", "--frob", "--format", "xml", NULL}, "unknown option '--frob'"},
+      {{"dump", "x.ein", "y.ein", "--format", "xml", NULL}, "unexpected argument 'y.ein'"},
+      {{"run", "x.ein", "--seed", "1", "--seed=x", NULL},
+       "bad --seed 'x': expected a non-negative integer"},
+  };
+  char *dir = temp_dir();
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *want = str_printf("einc: %s\nTry 'einc --help'.\n", cases[i].err);
+    expect_failure(dir, cases[i].args, 2, want);
+    free(want);
+  }
+  /* --help anywhere after the command wins over a bad option. */
+  Run r = run_einc(dir, ARGS("dump", "x.ein", "--frob", "--help"));
+  ck_assert_int_eq(r.status, 0);
+  ck_assert(starts_with(r.out, "usage: einc"));
+  run_free(&r);
+  ck_assert_int_eq(count_entries(dir), 2);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_double_dash) {
+  /* "--" ends the options: what follows is the model, even when it starts
+   * with '-'. */
+  char *dir = temp_dir();
+  char *model = str_printf("%s/-m.ein", dir);
+  FILE *f = fopen(model, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("input x[2]\noutput y[2]\ny[i] = x[i] * 2\n", f);
+  ck_assert_int_eq(fclose(f), 0);
+  Run r = run_einc(dir, ARGS("dump", "--format", "text", "--", "-m.ein"));
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  ck_assert_str_eq(r.err, "");
+  ck_assert_ptr_nonnull(strstr(r.out, "\noutput y[2]\n"));
+  run_free(&r);
+  expect_failure(dir, ARGS("dump", "-m.ein"), 2,
+                 "einc: unknown option '-m.ein'\nTry 'einc --help'.\n");
+  expect_failure(dir, ARGS("dump", "x.ein", "--", "--seed"), 2,
+                 "einc: unexpected argument '--seed'\nTry 'einc --help'.\n");
+  expect_failure(dir, ARGS("dump", "--", "x.ein", "y.ein"), 2,
+                 "einc: unexpected argument 'y.ein'\nTry 'einc --help'.\n");
+  free(model);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_after_only_for_dump) {
+  /* Stopping the pipeline early left run and compile without the program
+   * they need (they crashed): --after is dump's. */
+  char *dir = temp_dir();
+  expect_failure(dir, ARGS("run", "x.ein", "--after", "parse"), 2,
+                 "einc: --after does not apply to run\nTry 'einc --help'.\n");
+  expect_failure(dir, ARGS("compile", "x.ein", "--target", "accel", "--after=map", "-o", "m.ebin"),
+                 2, "einc: --after does not apply to compile\nTry 'einc --help'.\n");
+  ck_assert_int_eq(count_entries(dir), 2);
+  remove_dir(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(test_arch_option) {
   /* --arch is checked when named (errors carry the file's line), and it
    * belongs to --target accel only. */
@@ -1134,6 +1248,9 @@ int main(void) {
   tcase_add_test(tc, test_unknown_option);
   tcase_add_test(tc, test_bad_define);
   tcase_add_test(tc, test_other_usage_errors);
+  tcase_add_test(tc, test_option_spellings);
+  tcase_add_test(tc, test_double_dash);
+  tcase_add_test(tc, test_after_only_for_dump);
   tcase_add_test(tc, test_arch_option);
   tcase_add_test(tc, test_run_missing_model);
   tcase_add_test(tc, test_dump_text);
