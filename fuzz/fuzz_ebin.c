@@ -8,12 +8,18 @@
  * Build and run: fuzz/run.sh. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/arch.h"
+#include "runtime/asm.h"
 #include "runtime/ebin.h"
+#include "runtime/loop.h"
 #include "runtime/sim.h"
+
+/* The most instructions, once the loops are expanded, that a run may have. */
+#define FUZZ_MAX_INSTRS 2048
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,7 +60,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   free(img);
   free(again);
   ebin_free(&c);
-  if (sim_check(&b, &arch, msg, sizeof msg)) {
+  /* The listing, loop indentation included, of whatever the reader takes. */
+  char *text;
+  size_t text_len;
+  FILE *listing = open_memstream(&text, &text_len);
+  if (!listing)
+    abort();
+  asm_disassemble(&b, listing);
+  fclose(listing);
+  free(text);
+  /* Loops may expand a small binary to 2^31 instructions: only runs that
+   * stay in milliseconds are simulated. */
+  LoopTable loops = {0};
+  LoopError e;
+  if (sim_check(&b, &arch, msg, sizeof msg) &&
+      loop_table_build(b.code, b.instr_count, &loops, &e) && loops.dynamic <= FUZZ_MAX_INSTRS) {
     for (int functional = 1; functional >= 0; functional--) {
       SimOptions opt = {functional == 1, NULL, false};
       Sim *s = sim_new(&b, &arch, &opt);
@@ -63,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       sim_free(s);
     }
   }
+  loop_table_free(&loops);
   ebin_free(&b);
   return 0;
 }

@@ -1,6 +1,7 @@
 /* Assembler and disassembler, both driven by the opcode and field tables. */
 #include "runtime/asm.h"
 #include "runtime/infile.h"
+#include "runtime/loop.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,6 +19,8 @@ typedef struct Asm {
   size_t data_tensor;
   uint64_t data_filled;
   uint64_t data_cap; /* grown as values come, so memory follows the text's size */
+  size_t *line_of;   /* each instruction's line, for the loop checks' messages */
+  size_t line_cap;
 } Asm;
 
 static bool fail(Asm *a, const char *fmt, ...) {
@@ -164,8 +167,28 @@ static bool assemble_instr(Asm *a, char **tok, size_t n) {
   char why[200];
   if (!isa_check_encoding(words, why, sizeof why))
     return fail(a, "%s", why);
+  if (a->out->instr_count == a->line_cap) {
+    a->line_cap = a->line_cap ? 2 * a->line_cap : 64;
+    a->line_of = realloc(a->line_of, a->line_cap * sizeof *a->line_of);
+    if (!a->line_of)
+      abort();
+  }
+  a->line_of[a->out->instr_count] = a->line;
   ebin_add_instr(a->out, words);
   return true;
+}
+
+/* The loops' structure and copies, with the line of the instruction at
+ * fault (the checks that need no architecture). */
+static bool check_loops(Asm *a) {
+  LoopTable t;
+  LoopError e;
+  if (loop_check(a->out->code, a->out->instr_count, &t, &e)) {
+    loop_table_free(&t);
+    return true;
+  }
+  a->line = a->line_of[e.at];
+  return fail(a, "%s", e.msg);
 }
 
 /* .tensor NAME ROLE [D0,D1,...] [@OFFSET]  (the shape may contain spaces) */
@@ -279,7 +302,7 @@ static bool directive_data(Asm *a, char **tok, size_t n) {
 
 bool asm_assemble(const char *name, const char *text, size_t len, uint64_t arch_hash, Ebin *out,
                   char *msg, size_t msg_size) {
-  Asm a = {name, 0, msg, msg_size, out, SIZE_MAX, 0, 0};
+  Asm a = {name, 0, msg, msg_size, out, SIZE_MAX, 0, 0, NULL, 0};
   ebin_init(out, arch_hash);
   msg[0] = '\0';
   size_t pos = 0;
@@ -335,6 +358,8 @@ bool asm_assemble(const char *name, const char *text, size_t len, uint64_t arch_
       ok = false;
     }
   }
+  ok = ok && check_loops(&a);
+  free(a.line_of);
   if (!ok)
     ebin_free(out);
   return ok;
@@ -411,12 +436,26 @@ void asm_format_instr(const uint32_t *words, const Ebin *b, char *out, size_t ca
   }
 }
 
+/* ", N once the loops are expanded" for a binary with well-formed loops. */
+static void expanded_count(const Ebin *b, char *out, size_t cap) {
+  LoopTable t;
+  LoopError e;
+  out[0] = '\0';
+  if (!loop_table_build(b->code, b->instr_count, &t, &e))
+    return;
+  if (t.count > 0)
+    snprintf(out, cap, ", %llu once the loops are expanded", (unsigned long long)t.dynamic);
+  loop_table_free(&t);
+}
+
 void asm_disassemble_header(const Ebin *b, FILE *f) {
+  char expanded[80];
+  expanded_count(b, expanded, sizeof expanded);
   fprintf(f,
           "# einc accelerator binary: format %d, arch hash %016llx, DRAM image %llu bytes, %zu "
-          "instructions\n",
+          "instructions%s\n",
           EBIN_VERSION, (unsigned long long)b->arch_hash, (unsigned long long)b->dram_bytes,
-          b->instr_count);
+          b->instr_count, expanded);
   for (size_t i = 0; i < b->tensor_count; i++) {
     const EbinTensor *t = &b->tensors[i];
     fprintf(f, ".tensor %s %s [", t->name, ebin_role_name(t->role));
@@ -438,11 +477,29 @@ void asm_disassemble_header(const Ebin *b, FILE *f) {
   }
 }
 
+/* Two spaces per loop around the instruction at x, and a comment line where
+ * a copy 1 begins (the assembler ignores both). */
+static unsigned loop_indent(const LoopPath *p, size_t x, FILE *f) {
+  for (unsigned l = 0; l < p->depth; l++)
+    if (x == p->loop[l]->header + 1 + (size_t)p->loop[l]->body)
+      fprintf(f, "%*s# copy 1 of the loop at %zu\n", 2 * l + 2, "", p->loop[l]->header);
+  return 2 * p->depth;
+}
+
 void asm_disassemble(const Ebin *b, FILE *f) {
   asm_disassemble_header(b, f);
+  /* A binary whose loops are malformed is listed flat. */
+  LoopTable t;
+  LoopError e;
+  bool nested = loop_table_build(b->code, b->instr_count, &t, &e);
+  LoopWalk w;
+  loop_walk_init(&w, &t);
   char line[1024];
   for (size_t i = 0; i < b->instr_count; i++) {
+    unsigned indent = nested ? loop_indent(loop_walk_at(&w, i), i, f) : 0;
     asm_format_instr(b->code + i * ISA_WORDS, b, line, sizeof line);
-    fprintf(f, "%s  # %zu\n", line, i);
+    fprintf(f, "%*s%s  # %zu\n", (int)indent, "", line, i);
   }
+  if (nested)
+    loop_table_free(&t);
 }

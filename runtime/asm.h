@@ -11,8 +11,9 @@
 #include "runtime/ebin.h"
 
 /* Assembles `text` (named `name` in messages "NAME:LINE: ...") into out,
- * recording arch_hash. Checks syntax, fields and encodings, not addresses
- * against an architecture (sim_check does that). */
+ * recording arch_hash. Checks syntax, fields, encodings and the loops'
+ * structure and copies (loop_check), not addresses against an architecture
+ * (sim_check does that). */
 bool asm_assemble(const char *name, const char *text, size_t len, uint64_t arch_hash, Ebin *out,
                   char *msg, size_t msg_size);
 /* The same from a file ("-" is standard input). */

@@ -142,7 +142,7 @@ static void print_opcodes(FILE *f) {
 }
 
 static void print_fields(FILE *f) {
-  for (int fmt = FMT_DMA; fmt <= FMT_SCAN; fmt++) {
+  for (int fmt = FMT_DMA; fmt < FMT_COUNT; fmt++) {
     size_t n;
     const IsaFieldId *ids = isa_format_fields((IsaFormat)fmt, &n);
     fprintf(f, "\nFormat %s:\n\n| field | word | bits | meaning |\n|---|---|---|---|\n",

@@ -68,6 +68,12 @@ static const IsaField fields[FLD_COUNT] = {
     [FLD_S_Y] = {"y", 7, 0, 32, FK_UINT, "buffer address of the output y[t, c] = h after step t"},
     [FLD_S_YRS] = {"yrs", 8, 0, 32, FK_UINT, "time stride of y"},
     [FLD_S_H] = {"h", 9, 0, 32, FK_UINT, "buffer address of the state h[c], read and written"},
+
+    [FLD_L_COUNT] = {"count", 1, 0, 32, FK_UINT, "iterations, at least 2"},
+    [FLD_L_BODY] = {"body", 2, 0, 32, FK_UINT,
+                    "instructions in one copy of the body, at least 1 (two copies follow)"},
+    [FLD_L_RB] = {"rb", 3, 0, 32, FK_UINT, "first buffer word of the ring (0 without a ring)"},
+    [FLD_L_RS] = {"rs", 4, 0, 32, FK_UINT, "words in the ring; 0: no ring"},
 };
 
 static const IsaFieldId dma_fields[] = {
@@ -84,6 +90,14 @@ static const IsaFieldId vec_fields[] = {FLD_OPCODE, FLD_WAIT,   FLD_SIGNAL, FLD_
 static const IsaFieldId scan_fields[] = {FLD_OPCODE, FLD_WAIT,  FLD_SIGNAL, FLD_S_INIT, FLD_S_T,
                                          FLD_S_C,    FLD_S_A,   FLD_S_ARS,  FLD_S_B,    FLD_S_BRS,
                                          FLD_S_Y,    FLD_S_YRS, FLD_S_H};
+/* No wait or signal: the instructions a loop repeats carry the tokens. */
+static const IsaFieldId loop_fields[] = {FLD_OPCODE, FLD_L_COUNT, FLD_L_BODY, FLD_L_RB, FLD_L_RS};
+
+/* The fields a loop steps (docs/isa.md, "Loops"), per format. */
+static const IsaFieldId dma_addr[] = {FLD_DMA_DRAM, FLD_DMA_SRAM};
+static const IsaFieldId mm_addr[] = {FLD_MM_A, FLD_MM_B, FLD_MM_C};
+static const IsaFieldId vec_addr[] = {FLD_V_D, FLD_V_A, FLD_V_B, FLD_V_C};
+static const IsaFieldId scan_addr[] = {FLD_S_A, FLD_S_B, FLD_S_Y, FLD_S_H};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -101,15 +115,63 @@ const IsaFieldId *isa_format_fields(IsaFormat fmt, size_t *count) {
     *count = N_OF(vec_fields);
     return vec_fields;
   case FMT_SCAN:
+    *count = N_OF(scan_fields);
+    return scan_fields;
+  case FMT_LOOP:
+  case FMT_COUNT:
     break;
   }
-  *count = N_OF(scan_fields);
-  return scan_fields;
+  *count = N_OF(loop_fields);
+  return loop_fields;
+}
+
+const IsaFieldId *isa_format_addr_fields(IsaFormat fmt, size_t *count) {
+  switch (fmt) {
+  case FMT_DMA:
+    *count = N_OF(dma_addr);
+    return dma_addr;
+  case FMT_MM:
+    *count = N_OF(mm_addr);
+    return mm_addr;
+  case FMT_VEC:
+    *count = N_OF(vec_addr);
+    return vec_addr;
+  case FMT_SCAN:
+    *count = N_OF(scan_addr);
+    return scan_addr;
+  case FMT_LOOP:
+  case FMT_COUNT:
+    break;
+  }
+  *count = 0;
+  return NULL;
+}
+
+IsaAddrKind isa_field_addr_kind(IsaFieldId id) {
+  switch (id) {
+  case FLD_DMA_DRAM:
+    return ADDR_DRAM;
+  case FLD_DMA_SRAM:
+  case FLD_MM_A:
+  case FLD_MM_B:
+  case FLD_MM_C:
+  case FLD_V_D:
+  case FLD_V_A:
+  case FLD_V_B:
+  case FLD_V_C:
+  case FLD_S_A:
+  case FLD_S_B:
+  case FLD_S_Y:
+  case FLD_S_H:
+    return ADDR_BUFFER;
+  default:
+    return ADDR_NONE;
+  }
 }
 
 const char *isa_format_name(IsaFormat fmt) {
-  static const char *names[] = {"DMA", "MM", "VEC", "SCAN"};
-  return names[fmt];
+  static const char *names[] = {"DMA", "MM", "VEC", "SCAN", "LOOP"};
+  return fmt < FMT_COUNT ? names[fmt] : "?";
 }
 
 /* The opcode table. The numbering groups opcodes by unit; gaps are reserved. */
@@ -171,6 +233,10 @@ static const IsaOp ops[] = {
 
     {0x70, "scan", UNIT_SCAN, FMT_SCAN, K_SCAN, F_NONE, false,
      "for t in 0..T-1: h[c] = a[t,c]*h[c] + b[t,c]; y[t,c] = h[c]"},
+
+    {ISA_OP_LOOP, "loop", UNIT_NONE, FMT_LOOP, K_LOOP, F_NONE, false,
+     "run the body `count` times: iteration i is copy 0 with each address field stepped i times "
+     "by its difference in copy 1 (expanded by the dispatcher, no cycles)"},
 };
 
 const IsaOp *isa_ops(size_t *count) {
@@ -200,8 +266,10 @@ const IsaOp *isa_op_by_mnemonic(const char *mnemonic) {
 static const char *unit_names[UNIT_COUNT] = {"ld", "st", "mx", "vec", "scan"};
 static const char *unit_long_names[UNIT_COUNT] = {"load", "store", "matrix", "vector", "scan"};
 
-const char *isa_unit_name(IsaUnit u) { return unit_names[u]; }
-const char *isa_unit_long_name(IsaUnit u) { return unit_long_names[u]; }
+const char *isa_unit_name(IsaUnit u) { return u < UNIT_COUNT ? unit_names[u] : "-"; }
+const char *isa_unit_long_name(IsaUnit u) {
+  return u < UNIT_COUNT ? unit_long_names[u] : "dispatcher";
+}
 
 int isa_unit_by_name(const char *name) {
   for (int u = 0; u < UNIT_COUNT; u++)
@@ -253,6 +321,36 @@ bool isa_op_uses_field(const IsaOp *op, IsaFieldId id) {
   }
 }
 
+/* A loop header on its own: the fields that need neither the rest of the
+ * program nor the architecture (runtime/loop.h checks the structure). */
+static bool check_loop_header(const uint32_t *words, char *msg, size_t msg_size) {
+  if ((isa_get(words, FLD_WAIT) | isa_get(words, FLD_SIGNAL)) != 0) {
+    snprintf(msg, msg_size,
+             "loop: a loop has no wait or signal (the instructions it repeats carry the tokens)");
+    return false;
+  }
+  uint32_t count = isa_get(words, FLD_L_COUNT), body = isa_get(words, FLD_L_BODY);
+  uint64_t rb = isa_get(words, FLD_L_RB), rs = isa_get(words, FLD_L_RS);
+  if (count < 2) {
+    snprintf(msg, msg_size, "loop: count is %u; a loop runs at least 2 iterations", count);
+    return false;
+  }
+  if (body == 0) {
+    snprintf(msg, msg_size, "loop: body is 0; a loop repeats at least 1 instruction");
+    return false;
+  }
+  if (rs == 0 && rb != 0) {
+    snprintf(msg, msg_size, "loop: rb is %llu but rs is 0 (no ring)", (unsigned long long)rb);
+    return false;
+  }
+  if (rb + rs > (UINT64_C(1) << 32)) {
+    snprintf(msg, msg_size, "loop: the ring [%llu, %llu) passes the 32-bit address space",
+             (unsigned long long)rb, (unsigned long long)(rb + rs));
+    return false;
+  }
+  return true;
+}
+
 bool isa_check_encoding(const uint32_t *words, char *msg, size_t msg_size) {
   unsigned opcode = isa_get(words, FLD_OPCODE);
   const IsaOp *op = isa_op_by_opcode(opcode);
@@ -260,6 +358,8 @@ bool isa_check_encoding(const uint32_t *words, char *msg, size_t msg_size) {
     snprintf(msg, msg_size, "unknown opcode 0x%02x", opcode);
     return false;
   }
+  if (op->kind == K_LOOP && !check_loop_header(words, msg, msg_size))
+    return false;
   uint32_t used[ISA_WORDS] = {0};
   size_t n;
   const IsaFieldId *ids = isa_format_fields(op->format, &n);
@@ -290,6 +390,8 @@ bool isa_check_encoding(const uint32_t *words, char *msg, size_t msg_size) {
     snprintf(msg, msg_size, "%s: operand b is set but immb is 1", op->mnemonic);
     return false;
   }
+  if (op->unit == UNIT_NONE)
+    return true;
   uint32_t self = UINT32_C(1) << op->unit;
   if (isa_get(words, FLD_WAIT) & self) {
     snprintf(msg, msg_size, "%s: waits for a token from its own unit (%s)", op->mnemonic,

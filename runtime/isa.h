@@ -19,10 +19,12 @@ typedef enum IsaUnit {
   UNIT_MATRIX,   /* rows x cols MAC array */
   UNIT_VECTOR,   /* lanes, with the special-function stage */
   UNIT_SCAN,     /* linear recurrence h = a*h + b */
-  UNIT_COUNT
+  UNIT_COUNT,
+  /* The `loop` instruction belongs to no unit: the dispatcher expands it. */
+  UNIT_NONE = UNIT_COUNT
 } IsaUnit;
 
-typedef enum IsaFormat { FMT_DMA, FMT_MM, FMT_VEC, FMT_SCAN } IsaFormat;
+typedef enum IsaFormat { FMT_DMA, FMT_MM, FMT_VEC, FMT_SCAN, FMT_LOOP, FMT_COUNT } IsaFormat;
 
 typedef enum IsaFieldKind {
   FK_UINT,  /* unsigned integer */
@@ -51,7 +53,8 @@ typedef enum IsaKind {
   K_SELECT, /* d = a != 0 ? b : c */
   K_REDUCE, /* d[r] = reduce over columns of a[r, :] */
   K_FILL,   /* d = imm */
-  K_SCAN
+  K_SCAN,
+  K_LOOP /* repeats the instructions after it (runtime/loop.h) */
 } IsaKind;
 
 /* Elementwise functions and reductions (the `func` of an opcode). */
@@ -173,8 +176,26 @@ typedef enum IsaFieldId {
   FLD_S_Y,
   FLD_S_YRS,
   FLD_S_H,
+  /* loop */
+  FLD_L_COUNT,
+  FLD_L_BODY,
+  FLD_L_RB,
+  FLD_L_RS,
   FLD_COUNT
 } IsaFieldId;
+
+/* The opcode of `loop`. */
+#define ISA_OP_LOOP 0x78
+
+/* What a loop does to a field of the instructions it repeats (docs/isa.md,
+ * "Loops"): address fields step from one iteration to the next, buffer
+ * addresses may wrap in the loop's ring; every other field is the same in
+ * every iteration. */
+typedef enum IsaAddrKind {
+  ADDR_NONE,   /* not an address: identical in both copies of a loop body */
+  ADDR_DRAM,   /* a DRAM byte address: steps, never wraps */
+  ADDR_BUFFER, /* a buffer word address: steps, and wraps inside a ring */
+} IsaAddrKind;
 
 const IsaField *isa_field(IsaFieldId id);
 /* The fields an instruction of this format has, header included, in order. */
@@ -186,7 +207,12 @@ const IsaOp *isa_ops(size_t *count);
 const IsaOp *isa_op_by_opcode(unsigned opcode);
 const IsaOp *isa_op_by_mnemonic(const char *mnemonic);
 
-const char *isa_unit_name(IsaUnit u); /* "ld", "st", "mx", "vec", "scan" */
+/* How loops treat the field (ADDR_NONE for every field of a loop header). */
+IsaAddrKind isa_field_addr_kind(IsaFieldId id);
+/* The address fields of a format, in field order; *count may be 0. */
+const IsaFieldId *isa_format_addr_fields(IsaFormat fmt, size_t *count);
+
+const char *isa_unit_name(IsaUnit u); /* "ld", "st", "mx", "vec", "scan"; "-" for UNIT_NONE */
 const char *isa_unit_long_name(IsaUnit u);
 int isa_unit_by_name(const char *name); /* -1 if unknown */
 

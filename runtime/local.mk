@@ -7,6 +7,7 @@ libeincrt_a_SOURCES = runtime/outfile.c runtime/outfile.h \
 	runtime/npy.c runtime/npy.h \
 	runtime/rng.c runtime/rng.h \
 	runtime/isa.c runtime/isa.h \
+	runtime/loop.c runtime/loop.h \
 	runtime/arch.c runtime/arch.h \
 	runtime/ebin.c runtime/ebin.h \
 	runtime/asm.c runtime/asm.h \
@@ -62,6 +63,13 @@ tests_test_sim_corrupt_CPPFLAGS = $(SIMTEST_CPPFLAGS)
 tests_test_sim_corrupt_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_sim_corrupt_LDADD = $(SIMTEST_LIBS)
 
+check_PROGRAMS += tests/test_sim_loop
+TESTS += tests/test_sim_loop
+tests_test_sim_loop_SOURCES = tests/test_sim_loop.c $(SIMTEST_SOURCES)
+tests_test_sim_loop_CPPFLAGS = $(SIMTEST_CPPFLAGS)
+tests_test_sim_loop_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_sim_loop_LDADD = $(SIMTEST_LIBS)
+
 # The command-line contract of einsim and einasm (a shell script run from
 # the build directory; it finds the sources from its own path).
 TESTS += tests/sim/einsim_cli.sh
@@ -82,7 +90,8 @@ bench: bench-sim
 # The default architecture is installed beside the programs' data.
 dist_pkgdata_DATA = arch/default.yaml arch/small.yaml
 EXTRA_DIST += fuzz/fuzz_ebin.c fuzz/fuzz_text.c fuzz/run.sh fuzz/fuzz_arch.yaml \
-	fuzz/seeds/units.s fuzz/seeds/text-asm-huge-data.bin fuzz/README.md \
+	fuzz/seeds/units.s fuzz/seeds/loops-nested.s fuzz/seeds/loops-ring.s \
+	fuzz/seeds/text-asm-huge-data.bin fuzz/README.md \
 	fuzz/gen_program.py fuzz/check_programs.sh fuzz/fuzz_ein.c fuzz/ein.dict \
 	fuzz/seeds/ein-01-index-wraps.ein \
 	fuzz/seeds/ein-02-index-overflow.ein \

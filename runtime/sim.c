@@ -36,25 +36,15 @@ Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
   s->arch = arch;
   s->opt = *opt;
   tensor_index_build(bin, &s->tensors);
-  s->unit_of = xcalloc(bin->instr_count, 1);
-  for (size_t i = 0; i < bin->instr_count; i++) {
-    const IsaOp *op = isa_op_by_opcode(isa_get(bin->code + i * ISA_WORDS, FLD_OPCODE));
-    if (!op) {
-      /* sim_check must have passed first. */
-      fprintf(stderr, "einsim: internal error: instruction %zu has no opcode\n", i);
-      abort();
-    }
-    s->unit_of[i] = (uint8_t)op->unit;
-    s->qlen[op->unit]++;
+  LoopError e;
+  if (!loop_table_build(bin->code, bin->instr_count, &s->loops, &e)) {
+    /* sim_check must have passed first. */
+    fprintf(stderr, "einsim: internal error: instruction %zu: %s\n", e.at, e.msg);
+    abort();
   }
-  for (int u = 0; u < UNIT_COUNT; u++) {
-    s->queue[u] = xcalloc(s->qlen[u], sizeof(uint32_t));
-    s->qlen[u] = 0;
-  }
-  for (size_t i = 0; i < bin->instr_count; i++) {
-    int u = s->unit_of[i];
-    s->queue[u][s->qlen[u]++] = (uint32_t)i;
-  }
+  s->instrs = s->loops.dynamic;
+  for (int u = 0; u < UNIT_COUNT; u++)
+    loop_cursor_init(&s->cursor[u], bin->code, bin->instr_count, &s->loops, (unsigned)u);
   for (int a = 0; a < UNIT_COUNT; a++)
     for (int b = 0; b < UNIT_COUNT; b++)
       if (a != b)
@@ -64,10 +54,12 @@ Sim *sim_new(const Ebin *bin, const Arch *arch, const SimOptions *opt) {
     s->buf_words = arch_buffer_words(arch);
     s->dram = xcalloc(s->dram_words, sizeof(float));
     s->buf = xcalloc(s->buf_words, sizeof(float));
-    s->done_of = xcalloc(bin->instr_count, sizeof(uint64_t));
-    s->start_of = xcalloc(bin->instr_count, sizeof(uint64_t));
-    s->live_words = xcalloc(bin->instr_count, sizeof(uint64_t));
-    s->last_use = xcalloc(bin->instr_count, sizeof(uint64_t));
+    s->unit_of = xcalloc(s->instrs, 1);
+    s->opcode_of = xcalloc(s->instrs, 1);
+    s->done_of = xcalloc(s->instrs, sizeof(uint64_t));
+    s->start_of = xcalloc(s->instrs, sizeof(uint64_t));
+    s->live_words = xcalloc(s->instrs, sizeof(uint64_t));
+    s->last_use = xcalloc(s->instrs, sizeof(uint64_t));
     shadow_init(&s->buf_shadow, s->buf_words, "buffer");
     shadow_init(&s->dram_shadow, s->dram_words, "DRAM");
     for (size_t i = 0; i < bin->tensor_count; i++) {
@@ -83,12 +75,12 @@ void sim_free(Sim *s) {
   if (!s)
     return;
   free(s->unit_of);
+  free(s->opcode_of);
   tensor_index_free(&s->tensors);
-  for (int u = 0; u < UNIT_COUNT; u++) {
-    free(s->queue[u]);
+  loop_table_free(&s->loops);
+  for (int u = 0; u < UNIT_COUNT; u++)
     for (int v = 0; v < UNIT_COUNT; v++)
       free(s->ch[u][v].times);
-  }
   free(s->dram);
   free(s->buf);
   free(s->done_of);
@@ -110,27 +102,35 @@ static bool overlaps(uint64_t alo, uint64_t ahi, uint64_t blo, uint64_t bhi) {
   return alo <= bhi && blo <= ahi;
 }
 
-/* The decoded head of queue u (which must not be empty). Instructions are
- * decoded when they reach the head, so memory does not grow with them. */
-static const Decoded *head_decoded(Sim *s, int u) {
-  if (!s->head_ready[u]) {
-    uint32_t index = s->queue[u][s->head[u]];
-    char why[300];
-    if (!sim_decode(s->bin->code + (size_t)index * ISA_WORDS, s->arch, &s->tensors, &s->head_dec[u],
-                    why, sizeof why)) {
-      fprintf(stderr, "einsim: internal error: instruction %u: %s\n", index, why);
-      abort();
-    }
-    s->head_ready[u] = true;
+/* Whether queue u has an instruction left; if so, its head is fetched (with
+ * this iteration's addresses) and decoded. Instructions are decoded when
+ * they reach the head, so memory does not grow with them. */
+static bool head_present(Sim *s, int u) {
+  if (s->head_ready[u])
+    return true;
+  if (s->queue_done[u])
+    return false;
+  uint64_t index;
+  if (!loop_cursor_next(&s->cursor[u], &s->head_static[u], &index, s->head_words[u])) {
+    s->queue_done[u] = true;
+    return false;
   }
-  return &s->head_dec[u];
+  s->head_index[u] = (uint32_t)index;
+  char why[300];
+  if (!sim_decode(s->head_words[u], s->arch, &s->tensors, &s->head_dec[u], why, sizeof why)) {
+    fprintf(stderr, "einsim: internal error: instruction %llu (of the binary: %zu): %s\n",
+            (unsigned long long)index, s->head_static[u], why);
+    abort();
+  }
+  s->head_ready[u] = true;
+  return true;
 }
 
 /* Whether the head of queue u can issue now; if so, its earliest start. */
 static bool head_start(Sim *s, int u, uint64_t *start) {
-  if (s->head[u] >= s->qlen[u])
+  if (!head_present(s, u))
     return false;
-  const Decoded *d = head_decoded(s, u);
+  const Decoded *d = &s->head_dec[u];
   uint64_t t = s->free_at[u];
   for (int w = 0; w < UNIT_COUNT; w++) {
     if (!(d->wait >> w & 1))
@@ -167,12 +167,18 @@ static bool head_start(Sim *s, int u, uint64_t *start) {
   return true;
 }
 
-static void trace_event(Sim *s, uint32_t index, const Decoded *d, uint64_t start, uint64_t done) {
+/* One event; an instruction that a loop repeats also names the instruction
+ * of the binary it comes from ("static"). */
+static void trace_event(Sim *s, uint32_t index, size_t static_index, const Decoded *d,
+                        uint64_t start, uint64_t done) {
+  char from[48] = "";
+  if (static_index != index)
+    snprintf(from, sizeof from, ",\"static\":%zu", static_index);
   fprintf(s->opt.trace,
           ",\n{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%llu,\"dur\":%llu,"
-          "\"args\":{\"index\":%u}}",
+          "\"args\":{\"index\":%u%s}}",
           d->op->mnemonic, d->unit + 1, (unsigned long long)start,
-          (unsigned long long)(done - start), index);
+          (unsigned long long)(done - start), index, from);
 }
 
 static void trace_begin(Sim *s) {
@@ -196,10 +202,10 @@ static double now_seconds(void) {
 static void deadlock_message(Sim *s, char *msg, size_t msg_size) {
   size_t used = (size_t)snprintf(msg, msg_size, "deadlock: no queue can issue;");
   for (int u = 0; u < UNIT_COUNT && used < msg_size; u++) {
-    if (s->head[u] >= s->qlen[u])
+    if (!head_present(s, u))
       continue;
-    uint32_t index = s->queue[u][s->head[u]];
-    const Decoded *d = head_decoded(s, u);
+    uint32_t index = s->head_index[u];
+    const Decoded *d = &s->head_dec[u];
     char why[160] = "";
     for (int w = 0; w < UNIT_COUNT; w++)
       if ((d->wait >> w & 1) && s->ch[w][u].count == 0)
@@ -303,7 +309,7 @@ static int live_event_order(const void *pa, const void *pb) {
  * live from its start until it and the last instruction reading them are
  * done (functional mode, which sees every word). */
 static uint64_t peak_live_words(const Sim *s) {
-  size_t n = s->bin->instr_count, count = 0;
+  size_t n = s->instrs, count = 0;
   LiveEvent *ev = xcalloc(2 * n, sizeof *ev);
   for (size_t i = 0; i < n; i++) {
     if (s->live_words[i] == 0)
@@ -326,7 +332,7 @@ static uint64_t peak_live_words(const Sim *s) {
 bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
   memset(st, 0, sizeof *st);
   const Arch *arch = s->arch;
-  uint64_t remaining = s->bin->instr_count;
+  uint64_t remaining = s->instrs;
   double t0 = now_seconds(), next_report = t0 + 1.0;
   bool reported = false;
   if (s->opt.trace)
@@ -347,15 +353,20 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
     }
     int u = best;
     uint64_t start = best_start;
-    const Decoded *d = head_decoded(s, u);
-    uint32_t index = s->queue[u][s->head[u]++];
+    const Decoded *d = &s->head_dec[u];
+    /* The head stays in place until the unit's next fetch, after this. */
+    const uint32_t *words = s->head_words[u];
+    uint32_t index = s->head_index[u];
+    size_t static_index = s->head_static[u];
     s->head_ready[u] = false;
     s->blocked_full[u] = false;
     uint64_t done = issue(s, u, d, start);
 
     if (s->opt.functional) {
       s->done_of[index] = done;
-      sim_exec(s, d, index, start, done);
+      s->unit_of[index] = (uint8_t)u;
+      s->opcode_of[index] = (uint8_t)isa_get(words, FLD_OPCODE);
+      sim_exec(s, d, words, index, start, done);
       if (s->race) {
         snprintf(msg, msg_size, "%s", s->race_msg);
         return false;
@@ -371,15 +382,15 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
 
     count(st, u, d, done, arch->dram_burst_bytes);
     if (s->opt.trace)
-      trace_event(s, index, d, start, done);
+      trace_event(s, index, static_index, d, start, done);
     remaining--;
     if (s->opt.progress && (remaining & 0xfff) == 0) {
       double now = now_seconds();
       if (now >= next_report) {
-        fprintf(stderr, "\reinsim: %llu of %zu instructions (%.0f%%), %llu cycles, %.1f s",
-                (unsigned long long)st->instrs, s->bin->instr_count,
-                100.0 * (double)st->instrs / (double)s->bin->instr_count,
-                (unsigned long long)st->cycles, now - t0);
+        fprintf(stderr, "\reinsim: %llu of %llu instructions (%.0f%%), %llu cycles, %.1f s",
+                (unsigned long long)st->instrs, (unsigned long long)s->instrs,
+                100.0 * (double)st->instrs / (double)s->instrs, (unsigned long long)st->cycles,
+                now - t0);
         next_report = now + 0.5;
         reported = true;
       }

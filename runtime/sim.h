@@ -45,8 +45,10 @@ typedef struct Sim Sim;
 
 /* Checks every instruction of the binary against the architecture: operand
  * boxes inside the buffer, DMA inside one tensor's DRAM placement, extents
- * non-zero and within limits, DRAM image within capacity. Does not compare
- * the architecture hash (the caller decides). */
+ * non-zero and within limits, DRAM image within capacity; loops well formed
+ * (loop_check) and every iteration of every instruction they repeat valid,
+ * checked at the extremes of its addresses. Does not compare the
+ * architecture hash (the caller decides). */
 bool sim_check(const Ebin *bin, const Arch *arch, char *msg, size_t msg_size);
 
 /* Creates a simulator for a checked binary. DRAM starts as zeros, with the

@@ -1,5 +1,6 @@
 /* Decoding an instruction for an architecture: every field is checked here,
  * once, so that execution needs no checks (docs/isa.md, "Errors"). */
+#include "runtime/loop.h"
 #include "runtime/sim_internal.h"
 
 #include <math.h>
@@ -373,8 +374,147 @@ bool sim_decode(const uint32_t *words, const Arch *arch, const TensorIndex *tens
     return decode_vec(words, arch, d, msg, msg_size);
   case FMT_SCAN:
     return decode_scan(words, arch, d, msg, msg_size);
+  case FMT_LOOP:
+  case FMT_COUNT:
+    break;
   }
+  snprintf(msg, msg_size, "%s: not an instruction of a unit (the dispatcher expands it)",
+           d->op->mnemonic);
   return false;
+}
+
+/* A loop's ring lies in the buffer. */
+static bool check_ring(const uint32_t *w, const Arch *arch, char *msg, size_t msg_size) {
+  uint64_t rb = isa_get(w, FLD_L_RB), rs = isa_get(w, FLD_L_RS);
+  uint64_t words = arch_buffer_words(arch);
+  if (rs && rb + rs > words) {
+    snprintf(msg, msg_size, "loop: the ring [%llu, %llu) passes the end of the %llu-word buffer",
+             (unsigned long long)rb, (unsigned long long)(rb + rs), (unsigned long long)words);
+    return false;
+  }
+  return true;
+}
+
+/* The instruction with every address field at its smallest (or largest)
+ * value over the iterations of its loops. Operands grow upwards from their
+ * address, so these two decide whether every iteration is in range. */
+static void extreme_words(const uint32_t *code, size_t x, const LoopPath *p, bool largest,
+                          uint32_t *out) {
+  memcpy(out, code + x * ISA_WORDS, ISA_BYTES);
+  const IsaOp *op = isa_op_by_opcode(isa_get(out, FLD_OPCODE));
+  size_t na;
+  const IsaFieldId *ids = isa_format_addr_fields(op->format, &na);
+  for (size_t k = 0; k < na; k++) {
+    LoopField f;
+    int64_t lo, hi;
+    loop_field_model(code, x, p, ids[k], &f);
+    loop_field_range(&f, p, &lo, &hi);
+    isa_set(out, ids[k], (uint32_t)(largest ? hi : lo));
+  }
+}
+
+/* Every iteration's DRAM range lies in one tensor: the first and the last
+ * do, and it is the same one (the ranges in between lie between them). */
+static bool check_dma_one_tensor(const uint32_t *lo_w, const uint32_t *hi_w,
+                                 const TensorIndex *tensors, const Decoded *d, char *msg,
+                                 size_t msg_size) {
+  if (d->dram_bytes == 0)
+    return true;
+  uint32_t lo = isa_get(lo_w, FLD_DMA_DRAM), hi = isa_get(hi_w, FLD_DMA_DRAM);
+  const EbinTensor *a = tensor_index_find(tensors, lo), *b = tensor_index_find(tensors, hi);
+  if (a == b)
+    return true;
+  snprintf(msg, msg_size,
+           "%s: its DRAM address steps from %u in tensor '%s' to %u in tensor '%s'; every "
+           "iteration must stay in one tensor",
+           d->op->mnemonic, lo, a->name, hi, b->name);
+  return false;
+}
+
+/* A scan's y and h never overlap: where both step alike (outside a ring)
+ * the two extremes show it, else the words they sweep must be disjoint. */
+static bool check_scan_apart(const uint32_t *code, size_t x, const LoopPath *p, char *msg,
+                             size_t msg_size) {
+  const uint32_t *w = code + x * ISA_WORDS;
+  LoopField y, h;
+  loop_field_model(code, x, p, FLD_S_Y, &y);
+  loop_field_model(code, x, p, FLD_S_H, &h);
+  if (!y.ring && !h.ring && memcmp(y.step, h.step, sizeof y.step) == 0)
+    return true;
+  uint64_t t = isa_get(w, FLD_S_T), c = isa_get(w, FLD_S_C);
+  int64_t ylo, yhi, hlo, hhi;
+  loop_field_range(&y, p, &ylo, &yhi);
+  loop_field_range(&h, p, &hlo, &hhi);
+  yhi = (int64_t)box_end((uint64_t)yhi, t, isa_get(w, FLD_S_YRS), c, 1);
+  hhi += (int64_t)c - 1;
+  if (yhi < hlo || hhi < ylo)
+    return true;
+  snprintf(msg, msg_size,
+           "scan: the output y and the state h may overlap in some iteration (y spans words "
+           "%lld..%lld over the loop, h %lld..%lld)",
+           (long long)ylo, (long long)yhi, (long long)hlo, (long long)hhi);
+  return false;
+}
+
+/* An instruction its loops repeat: every iteration decodes. */
+static bool check_looped(const uint32_t *code, size_t x, const LoopPath *p, const Arch *arch,
+                         const TensorIndex *tensors, char *msg, size_t msg_size) {
+  uint32_t lo_w[ISA_WORDS], hi_w[ISA_WORDS];
+  extreme_words(code, x, p, false, lo_w);
+  extreme_words(code, x, p, true, hi_w);
+  size_t header = p->loop[p->depth - 1]->header;
+  char why[300];
+  Decoded d;
+  int n = snprintf(msg, msg_size, "instruction %zu (repeated by the loop at instruction %zu", x,
+                   header);
+  size_t used = n < 0 ? 0 : (size_t)n < msg_size ? (size_t)n : msg_size - 1;
+  if (!sim_decode(lo_w, arch, tensors, &d, why, sizeof why)) {
+    snprintf(msg + used, msg_size - used, ", at its smallest addresses): %s", why);
+    return false;
+  }
+  if (!sim_decode(hi_w, arch, tensors, &d, why, sizeof why)) {
+    snprintf(msg + used, msg_size - used, ", at its largest addresses): %s", why);
+    return false;
+  }
+  bool ok = true;
+  if (d.op->format == FMT_DMA)
+    ok = check_dma_one_tensor(lo_w, hi_w, tensors, &d, why, sizeof why);
+  if (d.op->format == FMT_SCAN)
+    ok = check_scan_apart(code, x, p, why, sizeof why);
+  if (!ok)
+    snprintf(msg + used, msg_size - used, "): %s", why);
+  return ok;
+}
+
+/* Checks one static instruction against the architecture: outside loops it
+ * decodes; in one, copy 0 stands for every iteration (copy 1 only gives the
+ * steps, which loop_check has checked). */
+static bool check_instr(const Ebin *bin, size_t i, const LoopPath *p, const Arch *arch,
+                        const TensorIndex *tensors, char *msg, size_t msg_size) {
+  const uint32_t *words = bin->code + i * ISA_WORDS;
+  char why[300];
+  Decoded d;
+  bool ok = true;
+  if (isa_get(words, FLD_OPCODE) == ISA_OP_LOOP)
+    ok = check_ring(words, arch, why, sizeof why);
+  else if (p->depth == 0)
+    ok = sim_decode(words, arch, tensors, &d, why, sizeof why);
+  else if (loop_primary(p, i) == i)
+    return check_looped(bin->code, i, p, arch, tensors, msg, msg_size);
+  if (!ok)
+    snprintf(msg, msg_size, "instruction %zu: %s", i, why);
+  return ok;
+}
+
+static bool check_encodings(const Ebin *bin, char *msg, size_t msg_size) {
+  for (size_t i = 0; i < bin->instr_count; i++) {
+    char why[300];
+    if (!isa_check_encoding(bin->code + i * ISA_WORDS, why, sizeof why)) {
+      snprintf(msg, msg_size, "instruction %zu: %s", i, why);
+      return false;
+    }
+  }
+  return true;
 }
 
 bool sim_check(const Ebin *bin, const Arch *arch, char *msg, size_t msg_size) {
@@ -385,19 +525,22 @@ bool sim_check(const Ebin *bin, const Arch *arch, char *msg, size_t msg_size) {
              (unsigned long long)bin->dram_bytes, (unsigned long long)arch->dram_capacity);
     return false;
   }
+  if (!check_encodings(bin, msg, msg_size))
+    return false;
+  LoopTable loops;
+  LoopError e;
+  if (!loop_check(bin->code, bin->instr_count, &loops, &e)) {
+    snprintf(msg, msg_size, "instruction %zu: %s", e.at, e.msg);
+    return false;
+  }
   TensorIndex tensors;
   tensor_index_build(bin, &tensors);
+  LoopWalk walk;
+  loop_walk_init(&walk, &loops);
   bool ok = true;
-  for (size_t i = 0; ok && i < bin->instr_count; i++) {
-    const uint32_t *words = bin->code + i * ISA_WORDS;
-    Decoded d;
-    char why[300];
-    if (!isa_check_encoding(words, why, sizeof why) ||
-        !sim_decode(words, arch, &tensors, &d, why, sizeof why)) {
-      snprintf(msg, msg_size, "instruction %zu: %s", i, why);
-      ok = false;
-    }
-  }
+  for (size_t i = 0; ok && i < bin->instr_count; i++)
+    ok = check_instr(bin, i, loop_walk_at(&walk, i), arch, &tensors, msg, msg_size);
   tensor_index_free(&tensors);
+  loop_table_free(&loops);
   return ok;
 }

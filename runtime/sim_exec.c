@@ -22,8 +22,7 @@ static void race(Ctx *c, const char *access, const char *space, uint64_t word, u
   if (c->s->race)
     return;
   const IsaOp *me = c->d->op;
-  const IsaOp *them =
-      isa_op_by_opcode(isa_get(c->s->bin->code + (size_t)other * ISA_WORDS, FLD_OPCODE));
+  const IsaOp *them = isa_op_by_opcode(c->s->opcode_of[other]);
   snprintf(
       c->s->race_msg, sizeof c->s->race_msg,
       "race: instruction %u (%s, %s unit) %s %s word %llu at cycle %llu, but instruction %u "
@@ -43,8 +42,7 @@ static void race_order(Ctx *c, const char *access, const char *space, uint64_t w
   if (c->s->race)
     return;
   const IsaOp *me = c->d->op;
-  const IsaOp *them =
-      isa_op_by_opcode(isa_get(c->s->bin->code + (size_t)later * ISA_WORDS, FLD_OPCODE));
+  const IsaOp *them = isa_op_by_opcode(c->s->opcode_of[later]);
   snprintf(c->s->race_msg, sizeof c->s->race_msg,
            "race: instruction %u (%s, %s unit) %s %s word %llu at cycle %llu, but instruction "
            "%u (%s, %s unit), later in program order, already %s it; a dependency token "
@@ -268,8 +266,8 @@ static void exec_scan(Ctx *c, const uint32_t *w) {
   }
 }
 
-void sim_exec(Sim *s, const Decoded *d, uint32_t index, uint64_t start, uint64_t done) {
-  const uint32_t *w = s->bin->code + (size_t)index * ISA_WORDS;
+void sim_exec(Sim *s, const Decoded *d, const uint32_t *w, uint32_t index, uint64_t start,
+              uint64_t done) {
   Ctx c = {s, d, index, start, done, d->unit};
   s->start_of[index] = start;
   switch (d->op->format) {
@@ -284,6 +282,9 @@ void sim_exec(Sim *s, const Decoded *d, uint32_t index, uint64_t start, uint64_t
     break;
   case FMT_SCAN:
     exec_scan(&c, w);
+    break;
+  case FMT_LOOP: /* expanded by the dispatcher, never executed */
+  case FMT_COUNT:
     break;
   }
 }

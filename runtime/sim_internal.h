@@ -2,6 +2,7 @@
 #ifndef EINC_SIM_INTERNAL_H
 #define EINC_SIM_INTERNAL_H
 
+#include "runtime/loop.h"
 #include "runtime/sim.h"
 
 /* One instruction, checked and with its timing and action counts worked out
@@ -70,11 +71,21 @@ struct Sim {
   const Arch *arch;
   TensorIndex tensors;
   SimOptions opt;
-  uint8_t *unit_of;             /* each instruction's unit */
-  uint32_t *queue[UNIT_COUNT];  /* instruction indices per unit */
-  Decoded head_dec[UNIT_COUNT]; /* each queue's head, decoded when it gets there */
-  bool head_ready[UNIT_COUNT];
-  uint64_t qlen[UNIT_COUNT], head[UNIT_COUNT];
+  /* The dispatcher: each unit's queue is its instructions of the expanded
+   * program (loops unrolled), read by a cursor as the queue's head moves, so
+   * memory does not grow with the iterations. Instruction indices are
+   * dynamic: positions in the expanded program. */
+  LoopTable loops;
+  uint64_t instrs; /* instructions once the loops are expanded */
+  LoopCursor cursor[UNIT_COUNT];
+  uint32_t head_words[UNIT_COUNT][ISA_WORDS]; /* the head with this iteration's addresses */
+  Decoded head_dec[UNIT_COUNT];               /* each queue's head, decoded when it gets there */
+  bool head_ready[UNIT_COUNT], queue_done[UNIT_COUNT];
+  uint32_t head_index[UNIT_COUNT]; /* the head's dynamic index */
+  size_t head_static[UNIT_COUNT];  /* the instruction of the binary it repeats */
+  /* Functional mode: each dynamic instruction's unit and opcode, for the race
+   * check and its messages. */
+  uint8_t *unit_of, *opcode_of;
   uint64_t free_at[UNIT_COUNT];
   uint64_t last_done[UNIT_COUNT]; /* units complete in order */
   bool blocked_full[UNIT_COUNT];
@@ -97,8 +108,10 @@ struct Sim {
   char race_msg[400];
 };
 
-/* Executes one instruction functionally; `start` and `done` bound its window
- * for race detection (which sets s->race and s->race_msg). */
-void sim_exec(Sim *s, const Decoded *d, uint32_t index, uint64_t start, uint64_t done);
+/* Executes one instruction (its words with this iteration's addresses)
+ * functionally; `start` and `done` bound its window for race detection
+ * (which sets s->race and s->race_msg). */
+void sim_exec(Sim *s, const Decoded *d, const uint32_t *words, uint32_t index, uint64_t start,
+              uint64_t done);
 
 #endif
