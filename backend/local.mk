@@ -14,6 +14,7 @@ libeincaccel_a_SOURCES = \
 	backend/accel/gen.h \
 	backend/accel/accel.c \
 	backend/accel/emit.c \
+	backend/accel/roll.c \
 	backend/accel/dma.c \
 	backend/accel/eval.c \
 	backend/accel/einsum.c

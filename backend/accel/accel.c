@@ -12,6 +12,7 @@
 _Static_assert(EBIN_MAX_RANK >= NPY_MAX_RANK, "the binary holds fewer dimensions than .npy");
 
 size_t accel_instr_limit = (size_t)1 << 24;
+bool accel_roll_loops = true;
 
 static EbinRole ebin_role(Role r) {
   switch (r) {
@@ -230,6 +231,9 @@ bool accel_compile(const LoopProgram *p, const Mapping *m, const Arch *arch, Acc
   free(g.on_chip);
   if (ok && !g.failed)
     fill_iota(&g);
+  if (ok && !g.failed && accel_roll_loops)
+    accel_roll(out, arch, g.roll_segs, g.nroll);
+  free(g.roll_segs);
   free(g.dram);
   free(g.tensor_hz);
   free(g.unit_of);

@@ -35,6 +35,9 @@ typedef struct AccelProgram {
  * as soon as it is passed, before memory runs out: the instruction stream
  * is unrolled, and a deep stepped reduction can need billions. */
 extern size_t accel_instr_limit;
+/* Whether the emitted instructions are rolled into hardware loops (true;
+ * tests compare with the unrolled form, which runs the same). */
+extern bool accel_roll_loops;
 
 /* Compiles p under mapping m for arch. On failure reports "FILE:LINE:COL:
  * error: ..." at the Einsum that cannot be mapped as m says and returns

@@ -212,6 +212,11 @@ bool slots_setup(Gen *g, int n, uint64_t cap) {
     g->free_fifo[i] = i;
   g->free_head = 0;
   g->free_count = n;
+  if (g->nroll == g->roll_cap) {
+    g->roll_cap = g->roll_cap ? 2 * g->roll_cap : 64;
+    g->roll_segs = xrealloc(g->roll_segs, g->roll_cap * sizeof *g->roll_segs);
+  }
+  g->roll_segs[g->nroll++] = (AccelRollSegment){g->bin->instr_count, g->npool, (uint32_t)n * words};
   return true;
 }
 

@@ -60,6 +60,13 @@ typedef struct Ctx {
   Axis row, col;        /* rows and columns of every region in this context */
 } Ctx;
 
+/* Where one Einsum's instructions start and the ring its tile slots form
+ * (rs = 0: none), for rolling them into loops (roll.c). */
+typedef struct AccelRollSegment {
+  size_t start;
+  uint32_t rb, rs;
+} AccelRollSegment;
+
 typedef struct Gen {
   const LoopProgram *lp;
   const Arch *arch;
@@ -104,7 +111,9 @@ typedef struct Gen {
   int nmemo, memo_cap;
   const bool *memo_stepped; /* per variable of the scan: a summed rank */
   int cur_note;
-  uint64_t epoch; /* bumped with every note: one per tile */
+  uint64_t epoch;              /* bumped with every note: one per tile */
+  AccelRollSegment *roll_segs; /* one per slots_setup, in program order */
+  size_t nroll, roll_cap;
   bool failed;
 } Gen;
 
@@ -130,6 +139,12 @@ void gen_internal(Gen *g, const char *what);
 /* Refuses the program for the instruction limit at the current Einsum;
  * at_least, when not 0, is the count it would need. */
 void gen_too_long(Gen *g, uint64_t at_least);
+
+/* roll.c: folds runs of p's instructions that repeat with constant
+ * address steps into loops, segment by segment (segs in program order);
+ * the expanded program is the one emitted. Keeps the emitted program when
+ * arch's checker would not take the rolled one. */
+void accel_roll(AccelProgram *p, const Arch *arch, const AccelRollSegment *segs, size_t nsegs);
 
 /* dma.c: affine accesses, loads and stores */
 typedef struct Affine {
