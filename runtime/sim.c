@@ -222,7 +222,7 @@ static void deadlock_message(Sim *s, char *msg, size_t msg_size) {
 
 /* Issues the head of queue u (decoded as d) at `start`: pops its tokens, books
  * the unit and the DRAM bus, and returns the cycle its results complete. */
-static uint64_t issue(Sim *s, int u, const Decoded *d, uint64_t start) {
+static uint64_t issue(Sim *s, int u, const Decoded *d, uint64_t index, uint64_t start) {
   for (int w = 0; w < UNIT_COUNT; w++) {
     if (!(d->wait >> w & 1))
       continue;
@@ -253,7 +253,54 @@ static uint64_t issue(Sim *s, int u, const Decoded *d, uint64_t start) {
   f->lo = d->wr_lo;
   f->hi = d->wr_hi;
   f->done = done;
+  f->index = index;
+  f->exact = d->wr_exact;
   return done;
+}
+
+/* The cheap part of the race check, for --timing-only (which keeps no
+ * per-word history): an instruction that touches a dense tile another
+ * unit's recent instruction is still writing. Only ranges that are exactly
+ * the words touched count, so it never reports a race that is not one; it
+ * misses what the functional check alone finds (strided and interleaved
+ * tiles, writes after reads, program order). */
+static bool tile_race(Sim *s, int u, const Decoded *d, uint64_t index, uint64_t start, char *msg,
+                      size_t msg_size) {
+  for (int v = 0; v < UNIT_COUNT; v++) {
+    if (v == u)
+      continue;
+    for (int i = 0; i < INTERLOCK_DEPTH; i++) {
+      const InFlight *f = &s->recent[v][i];
+      if (f->done <= start || !f->exact || f->lo > f->hi)
+        continue;
+      const char *what = NULL;
+      uint64_t lo = 0, hi = 0;
+      if (d->wr_exact && d->wr_lo <= d->wr_hi && overlaps(f->lo, f->hi, d->wr_lo, d->wr_hi)) {
+        what = "writes";
+        lo = d->wr_lo;
+        hi = d->wr_hi;
+      }
+      for (unsigned r = 0; r < d->n_rd && !what; r++)
+        if (d->rd_exact[r] && overlaps(f->lo, f->hi, d->rd_lo[r], d->rd_hi[r])) {
+          what = "reads";
+          lo = d->rd_lo[r];
+          hi = d->rd_hi[r];
+        }
+      if (!what)
+        continue;
+      snprintf(msg, msg_size,
+               "race: instruction %llu (%s, %s unit) %s buffer words %llu..%llu at cycle %llu, "
+               "but instruction %llu (%s unit) writes words %llu..%llu until cycle %llu; a "
+               "dependency token between %s and %s is missing",
+               (unsigned long long)index, d->op->mnemonic, isa_unit_name((IsaUnit)u), what,
+               (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)start,
+               (unsigned long long)f->index, isa_unit_name((IsaUnit)v), (unsigned long long)f->lo,
+               (unsigned long long)f->hi, (unsigned long long)f->done, isa_unit_name((IsaUnit)v),
+               isa_unit_name((IsaUnit)u));
+      return true;
+    }
+  }
+  return false;
 }
 
 /* Adds one issued instruction's figures. */
@@ -360,7 +407,9 @@ bool sim_run(Sim *s, SimStats *st, char *msg, size_t msg_size) {
     size_t static_index = s->head_static[u];
     s->head_ready[u] = false;
     s->blocked_full[u] = false;
-    uint64_t done = issue(s, u, d, start);
+    if (!s->opt.functional && tile_race(s, u, d, index, start, msg, msg_size))
+      return false;
+    uint64_t done = issue(s, u, d, index, start);
 
     if (s->opt.functional) {
       s->done_of[index] = done;

@@ -39,10 +39,21 @@ static bool in_buffer(const Arch *arch, const char *what, uint64_t lo, uint64_t 
   return true;
 }
 
-static void add_read(Decoded *d, uint64_t lo, uint64_t hi) {
+static void add_read(Decoded *d, uint64_t lo, uint64_t hi, bool exact) {
   d->rd_lo[d->n_rd] = lo;
   d->rd_hi[d->n_rd] = hi;
+  d->rd_exact[d->n_rd] = exact;
   d->n_rd++;
+}
+
+/* Whether a rows x cols box at strides rs, cs touches every word between
+ * its first and last: a dense tile, row- or column-major. */
+static bool box_exact(uint64_t rows, uint64_t rs, uint64_t cols, uint64_t cs) {
+  if (rows == 1)
+    return cols == 1 || cs == 1;
+  if (cols == 1)
+    return rs == 1;
+  return (cs == 1 && rs == cols) || (rs == 1 && cs == rows);
 }
 
 /* The DRAM bursts a transfer touches: its rows (`row_bytes` contiguous bytes
@@ -147,12 +158,16 @@ static bool decode_dma(const uint32_t *w, const Arch *arch, const TensorIndex *t
   if (d->busy == 0)
     d->busy = 1;
   d->latency = valid ? arch->dram_latency : 0;
+  bool exact = (n[1] == 1 || ss1 == n[0]) && (n[2] == 1 || ss2 == n[0] * n[1]) &&
+               (n[3] == 1 || ss3 == n[0] * n[1] * n[2]);
   if (d->op->kind == K_LOAD) {
     d->wr_lo = sram;
     d->wr_hi = sram_hi;
+    d->wr_exact = exact;
     d->buf_wr_bytes = elems * 4;
   } else {
-    add_read(d, sram, sram_hi);
+    /* A store reads only its valid window: exact when that is the box. */
+    add_read(d, sram, sram_hi, exact && valid == elems);
     d->buf_rd_bytes = valid * 4;
   }
   return true;
@@ -183,12 +198,13 @@ static bool decode_mm(const uint32_t *w, const Arch *arch, Decoded *d, char *msg
       !in_buffer(arch, "b", b, b_hi, msg, msg_size, mn) ||
       !in_buffer(arch, "c", c, c_hi, msg, msg_size, mn))
     return false;
-  add_read(d, a, a_hi);
-  add_read(d, b, b_hi);
+  add_read(d, a, a_hi, ta ? box_exact(k, lda, m, 1) : box_exact(m, lda, k, 1));
+  add_read(d, b, b_hi, tb ? box_exact(n, ldb, k, 1) : box_exact(k, ldb, n, 1));
   if (acc)
-    add_read(d, c, c_hi);
+    add_read(d, c, c_hi, box_exact(m, ldc, n, 1));
   d->wr_lo = c;
   d->wr_hi = c_hi;
+  d->wr_exact = box_exact(m, ldc, n, 1);
   uint64_t col_passes = ceil_div(n, arch->mx_cols);
   uint64_t passes = ceil_div(k, arch->mx_rows) * col_passes;
   d->busy = passes * (m > arch->mx_rows ? m : arch->mx_rows);
@@ -222,6 +238,9 @@ static bool decode_vec(const uint32_t *w, const Arch *arch, Decoded *d, char *ms
     return false;
   d->wr_lo = dst;
   d->wr_hi = d_hi;
+  d->wr_exact = op->kind == K_REDUCE
+                    ? box_exact(rows, isa_get(w, FLD_V_DRS), 1, 0)
+                    : box_exact(rows, isa_get(w, FLD_V_DRS), cols, isa_get(w, FLD_V_DCS));
   static const IsaFieldId src[3][3] = {{FLD_V_A, FLD_V_ARS, FLD_V_ACS},
                                        {FLD_V_B, FLD_V_BRS, FLD_V_BCS},
                                        {FLD_V_C, FLD_V_CRS, FLD_V_CCS}};
@@ -247,12 +266,12 @@ static bool decode_vec(const uint32_t *w, const Arch *arch, Decoded *d, char *ms
     uint64_t hi = box_end(lo, rows, isa_get(w, src[i][1]), cols, isa_get(w, src[i][2]));
     if (!in_buffer(arch, src_name[i], lo, hi, msg, msg_size, mn))
       return false;
-    add_read(d, lo, hi);
+    add_read(d, lo, hi, box_exact(rows, isa_get(w, src[i][1]), cols, isa_get(w, src[i][2])));
     banks[i] = lo / arch_bank_words(arch);
   }
   bool acc = op->kind == K_REDUCE && isa_get(w, FLD_V_ACC);
   if (acc)
-    add_read(d, dst, d_hi); /* the old d; fits: at most 3 reads otherwise unused */
+    add_read(d, dst, d_hi, d->wr_exact); /* the old d; fits: at most 3 reads otherwise unused */
   bool conflict = false;
   for (unsigned i = 0; i < nsrc; i++)
     for (unsigned j = i + 1; j < nsrc; j++)
@@ -303,13 +322,15 @@ static bool decode_scan(const uint32_t *w, const Arch *arch, Decoded *d, char *m
     snprintf(msg, msg_size, "%s: the output y and the state h overlap", mn);
     return false;
   }
-  add_read(d, a, a_hi);
-  add_read(d, b, b_hi);
+  add_read(d, a, a_hi, box_exact(t, isa_get(w, FLD_S_ARS), c, 1));
+  add_read(d, b, b_hi, box_exact(t, isa_get(w, FLD_S_BRS), c, 1));
   if (!isa_get(w, FLD_S_INIT))
-    add_read(d, h, h_hi);
-  /* y and h are written; the write box covers both. */
+    add_read(d, h, h_hi, true);
+  /* y and h are written; the write box covers both (exact only when they
+   * abut). */
   d->wr_lo = y < h ? y : h;
   d->wr_hi = y_hi > h_hi ? y_hi : h_hi;
+  d->wr_exact = box_exact(t, isa_get(w, FLD_S_YRS), c, 1) && (y_hi + 1 == h || h_hi + 1 == y);
   uint64_t groups = ceil_div(c, arch->scan_lanes);
   d->busy = t * (groups > arch->scan_latency ? groups : arch->scan_latency);
   d->latency = 0;

@@ -19,6 +19,9 @@ typedef struct Decoded {
   uint64_t wr_lo, wr_hi;
   unsigned n_rd;
   uint64_t rd_lo[3], rd_hi[3];
+  /* Whether a range is exactly the words touched (a dense tile), not only
+   * their bounds: the timing-only race check trusts only those. */
+  bool wr_exact, rd_exact[3];
 } Decoded;
 
 /* The tensors sorted by DRAM placement, to find the one holding an address. */
@@ -53,6 +56,8 @@ typedef struct TokenChannel {
 
 typedef struct InFlight {
   uint64_t lo, hi, done;
+  uint64_t index; /* the instruction (expanded numbering) */
+  bool exact;     /* lo..hi is exactly what it writes */
 } InFlight;
 
 #define INTERLOCK_DEPTH 4
