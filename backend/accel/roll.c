@@ -179,14 +179,14 @@ static bool item_follows(const Code *c, const Ring *r, const Item *a, const Item
 
 /* The best loop starting at item i of items[0..n): its period in items and
  * iterations (0 when none saves instructions). */
-static void best_loop(const Code *c, const Ring *r, const Item *items, size_t n, size_t i,
-                      int64_t **scratch, size_t *scratch_cap, size_t *period, size_t *iters) {
+static void best_loop(const Code *c, const Ring *r, const Item *items, const size_t *next_same,
+                      size_t n, size_t i, int64_t **scratch, size_t *scratch_cap, size_t *period,
+                      size_t *iters) {
   *period = *iters = 0;
   int64_t best_saving = 0;
   int tries = 0;
-  for (size_t j = i + 1; j < n && j - i <= ROLL_MAX_PERIOD && tries < ROLL_MAX_TRIES; j++) {
-    if (items[j].shape != items[i].shape)
-      continue;
+  for (size_t j = next_same[i]; j < n && j - i <= ROLL_MAX_PERIOD && tries < ROLL_MAX_TRIES;
+       j = next_same[j]) {
     tries++;
     size_t p = j - i;
     if (i + 2 * p > n)
@@ -233,13 +233,34 @@ static void best_loop(const Code *c, const Ring *r, const Item *items, size_t n,
 
 /* One pass over the items of one Einsum's instructions, [from, to) of in:
  * appends the rolled instructions to out and their items to *out_items. */
+/* next[i]: the next item after i with the same shape (n: none), found with
+ * a hash table of the last index seen per shape. */
+static size_t *next_same_shape(const Item *items, size_t n) {
+  size_t *next = xrealloc(NULL, (n + 1) * sizeof *next);
+  size_t cap = 64;
+  while (cap < 2 * n)
+    cap *= 2;
+  size_t *slot = xrealloc(NULL, cap * sizeof *slot); /* index + 1, 0 empty */
+  memset(slot, 0, cap * sizeof *slot);
+  for (size_t i = n; i-- > 0;) {
+    size_t h = (size_t)(items[i].shape ^ items[i].shape >> 29) & (cap - 1);
+    while (slot[h] && items[slot[h] - 1].shape != items[i].shape)
+      h = (h + 1) & (cap - 1);
+    next[i] = slot[h] ? slot[h] - 1 : n;
+    slot[h] = i + 1;
+  }
+  free(slot);
+  return next;
+}
+
 static void roll_pass(const Code *in, const Ring *r, const Item *items, size_t n, Code *out,
                       Item **out_items, size_t *nout, size_t *out_cap) {
   int64_t *scratch = NULL;
   size_t scratch_cap = 0;
+  size_t *next_same = next_same_shape(items, n);
   for (size_t i = 0; i < n;) {
     size_t period, iters;
-    best_loop(in, r, items, n, i, &scratch, &scratch_cap, &period, &iters);
+    best_loop(in, r, items, next_same, n, i, &scratch, &scratch_cap, &period, &iters);
     size_t at = out->n, take = period ? 2 * period : 1;
     if (period) {
       size_t body = 0;
@@ -263,6 +284,7 @@ static void roll_pass(const Code *in, const Ring *r, const Item *items, size_t n
     (*out_items)[(*nout)++] = (Item){at, out->n - at, shape_of(out, at, out->n - at)};
     i += period ? period * iters : 1;
   }
+  free(next_same);
   free(scratch);
 }
 
