@@ -4,7 +4,6 @@
  * 2 a bad command line. */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 #include "ir/loop.h"
 #include "passes/passes.h"
 #include "runtime/arch.h"
+#include "runtime/cli.h"
 #include "runtime/outfile.h"
 
 static const char usage_text[] =
@@ -219,29 +219,11 @@ usage_error(const char *fmt, ...) {
   return EXIT_USAGE;
 }
 
-/* Whether arg, a long option getopt_long took for the one of value val,
- * spells its name in full: getopt_long takes any unambiguous prefix, and a
- * script written with --out would break the day an --output is added. */
-static bool spelled_in_full(const char *arg, int val) {
-  const struct option *o = long_options;
-  while (o->name && o->val != val)
-    o++;
-  size_t n = o->name ? strlen(o->name) : 0;
-  return o->name && strncmp(arg + 2, o->name, n) == 0 && (arg[2 + n] == '\0' || arg[2 + n] == '=');
-}
-
-/* getopt_long, except that a long option counts only when spelled in full
- * (as with einsim), and -o takes its value apart only: -oFILE would read
- * -outdir as -o utdir (-DNAME=VALUE stays, as with cc). *arg is the
- * argument the option was read from, for messages. */
+/* cli_next_option, and -o only as a word of its own: getopt would read
+ * -outdir as -o utdir. */
 static int next_option(int argc, char **argv, const char **arg) {
-  *arg = argv[optind];
-  int c = getopt_long(argc, argv, short_options, long_options, NULL);
-  if (c == -1 || c == 1 || c == '?')
-    return c;
-  if (strncmp(*arg, "--", 2) == 0)
-    return spelled_in_full(*arg, c == ':' ? optopt : c) ? c : '?';
-  if (c == 'o' && strcmp(*arg, "-o") != 0)
+  int c = cli_next_option(argc, argv, short_options, long_options, arg);
+  if (c == 'o' && strncmp(*arg, "--", 2) != 0 && strcmp(*arg, "-o") != 0)
     return '?';
   return c;
 }

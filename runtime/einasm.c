@@ -3,13 +3,13 @@
 
 #include "runtime/arch.h"
 #include "runtime/asm.h"
+#include "runtime/cli.h"
 #include "runtime/ebin.h"
 #include "runtime/isa.h"
 #include "runtime/outfile.h"
 #include "runtime/sim.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,23 +50,8 @@ static int bad_usage(const char *what) {
   return 2;
 }
 
-/* getopt_long, except that a long option counts only when spelled in full
- * (as with einc): getopt_long takes any unambiguous prefix, and a script
- * written with --no would break the day a second --no-... is added. *arg is
- * the argument the option was read from, for messages. */
 static int next_option(int argc, char **argv, const char **arg) {
-  *arg = argv[optind];
-  int c = getopt_long(argc, argv, short_options, long_options, NULL);
-  if (c == -1 || c == 1 || c == '?' || strncmp(*arg, "--", 2) != 0)
-    return c;
-  int val = c == ':' ? optopt : c;
-  const struct option *o = long_options;
-  while (o->name && o->val != val)
-    o++;
-  size_t n = o->name ? strlen(o->name) : 0;
-  bool in_full = o->name && strncmp(*arg + 2, o->name, n) == 0 &&
-                 ((*arg)[2 + n] == '\0' || (*arg)[2 + n] == '=');
-  return in_full ? c : '?';
+  return cli_next_option(argc, argv, short_options, long_options, arg);
 }
 
 static int set_input(Options *o, const char *path) {

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "runtime/arch.h"
+#include "runtime/cli.h"
 #include "runtime/ebin.h"
 #include "runtime/npy.h"
 #include "runtime/outfile.h"
@@ -10,7 +11,6 @@
 #include "runtime/sim.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,23 +94,8 @@ static int bad_usage(const char *fmt, const char *arg) {
   return 2;
 }
 
-/* getopt_long, except that a long option counts only when spelled in full
- * (as with einc): getopt_long takes any unambiguous prefix, and a script
- * written with --out would break the day an --output is added. *arg is the
- * argument the option was read from, for messages. */
 static int next_option(int argc, char **argv, const char **arg) {
-  *arg = argv[optind];
-  int c = getopt_long(argc, argv, short_options, long_options, NULL);
-  if (c == -1 || c == 1 || c == '?' || strncmp(*arg, "--", 2) != 0)
-    return c;
-  int val = c == ':' ? optopt : c;
-  const struct option *o = long_options;
-  while (o->name && o->val != val)
-    o++;
-  size_t n = o->name ? strlen(o->name) : 0;
-  bool in_full = o->name && strncmp(*arg + 2, o->name, n) == 0 &&
-                 ((*arg)[2 + n] == '\0' || (*arg)[2 + n] == '=');
-  return in_full ? c : '?';
+  return cli_next_option(argc, argv, short_options, long_options, arg);
 }
 
 /* Decimal, as einc reads it, so that one seed means the same on both. */

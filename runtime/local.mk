@@ -6,6 +6,7 @@ libeincrt_a_SOURCES = runtime/outfile.c runtime/outfile.h \
 	runtime/infile.c runtime/infile.h \
 	runtime/npy.c runtime/npy.h \
 	runtime/rng.c runtime/rng.h \
+	runtime/cli.c runtime/cli.h \
 	runtime/isa.c runtime/isa.h \
 	runtime/loop.c runtime/loop.h \
 	runtime/arch.c runtime/arch.h \

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *xrealloc(void *p, size_t n) {
+void *gen_xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
   if (!q) {
     fputs("einc: out of memory\n", stderr);
@@ -43,7 +43,7 @@ void gen_internal(Gen *g, const char *what) {
 static void list_push(IndexList *l, int64_t v) {
   if (l->n == l->cap) {
     l->cap = l->cap ? 2 * l->cap : 1024;
-    l->at = xrealloc(l->at, l->cap * sizeof *l->at);
+    l->at = gen_xrealloc(l->at, l->cap * sizeof *l->at);
   }
   l->at[l->n++] = v;
 }
@@ -141,14 +141,14 @@ int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc) {
   ebin_add_instr(g->bin, w);
   if ((size_t)idx >= g->unit_cap) {
     g->unit_cap = g->unit_cap ? 2 * g->unit_cap : 4096;
-    g->unit_of = xrealloc(g->unit_of, g->unit_cap);
+    g->unit_of = gen_xrealloc(g->unit_of, g->unit_cap);
   }
   g->unit_of[idx] = (uint8_t)v;
   list_push(&g->unit_instrs[v], idx);
   AccelProgram *p = g->out;
   if ((size_t)idx >= p->note_of_cap) {
     p->note_of_cap = p->note_of_cap ? 2 * p->note_of_cap : 4096;
-    p->note_of = xrealloc(p->note_of, p->note_of_cap * sizeof *p->note_of);
+    p->note_of = gen_xrealloc(p->note_of, p->note_of_cap * sizeof *p->note_of);
   }
   p->note_of[idx] = (uint32_t)g->cur_note;
   for (int i = 0; i < nacc; i++)
@@ -171,10 +171,10 @@ void gen_note(Gen *g, const char *fmt, ...) {
   va_end(ap);
   if (p->nnotes == p->notes_cap) {
     p->notes_cap = p->notes_cap ? 2 * p->notes_cap : 256;
-    p->notes = xrealloc(p->notes, p->notes_cap * sizeof *p->notes);
+    p->notes = gen_xrealloc(p->notes, p->notes_cap * sizeof *p->notes);
   }
   size_t len = strlen(buf) + 1;
-  p->notes[p->nnotes] = memcpy(xrealloc(NULL, len), buf, len);
+  p->notes[p->nnotes] = memcpy(gen_xrealloc(NULL, len), buf, len);
   g->epoch++;
   g->cur_note = (int)p->nnotes++;
 }
@@ -207,14 +207,14 @@ bool slots_setup(Gen *g, int n, uint64_t cap) {
   g->slots = slots;
   g->nslots = n;
   g->slot_words = words;
-  g->free_fifo = xrealloc(g->free_fifo, (size_t)n * sizeof *g->free_fifo);
+  g->free_fifo = gen_xrealloc(g->free_fifo, (size_t)n * sizeof *g->free_fifo);
   for (int i = 0; i < n; i++)
     g->free_fifo[i] = i;
   g->free_head = 0;
   g->free_count = n;
   if (g->nroll == g->roll_cap) {
     g->roll_cap = g->roll_cap ? 2 * g->roll_cap : 64;
-    g->roll_segs = xrealloc(g->roll_segs, g->roll_cap * sizeof *g->roll_segs);
+    g->roll_segs = gen_xrealloc(g->roll_segs, g->roll_cap * sizeof *g->roll_segs);
   }
   g->roll_segs[g->nroll++] = (AccelRollSegment){g->bin->instr_count, g->npool, (uint32_t)n * words};
   return true;

@@ -127,6 +127,8 @@ typedef struct Access {
 } Access;
 
 /* emit.c */
+/* realloc, or the message "einc: out of memory" and exit 1. */
+void *gen_xrealloc(void *p, size_t n);
 void hazard_clear(Hazard *h);
 Hazard *region_hazard(Gen *g, const Region *r);
 int64_t emit(Gen *g, uint32_t *w, const Access *acc, int nacc);

@@ -41,20 +41,12 @@ typedef struct Ring {
   uint32_t rb, rs;
 } Ring;
 
-static void *xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n ? n : 1);
-  if (!q) {
-    fputs("einc: out of memory\n", stderr);
-    exit(1);
-  }
-  return q;
-}
 
 static void code_push(Code *c, const uint32_t *w, uint32_t note) {
   if (c->n == c->cap) {
     c->cap = c->cap ? 2 * c->cap : 4096;
-    c->w = xrealloc(c->w, c->cap * ISA_WORDS * sizeof *c->w);
-    c->note = xrealloc(c->note, c->cap * sizeof *c->note);
+    c->w = gen_xrealloc(c->w, c->cap * ISA_WORDS * sizeof *c->w);
+    c->note = gen_xrealloc(c->note, c->cap * sizeof *c->note);
   }
   memcpy(c->w + c->n * ISA_WORDS, w, ISA_WORDS * sizeof *w);
   c->note[c->n++] = note;
@@ -202,7 +194,7 @@ static void best_loop(const Code *c, const Ring *r, const Item *items, const siz
       words += items[i + q].len;
     if (words * ISA_WORDS > *scratch_cap) {
       *scratch_cap = 2 * words * ISA_WORDS;
-      *scratch = xrealloc(*scratch, *scratch_cap * sizeof **scratch);
+      *scratch = gen_xrealloc(*scratch, *scratch_cap * sizeof **scratch);
     }
     size_t ns = 0;
     bool ok = true;
@@ -236,11 +228,11 @@ static void best_loop(const Code *c, const Ring *r, const Item *items, const siz
 /* next[i]: the next item after i with the same shape (n: none), found with
  * a hash table of the last index seen per shape. */
 static size_t *next_same_shape(const Item *items, size_t n) {
-  size_t *next = xrealloc(NULL, (n + 1) * sizeof *next);
+  size_t *next = gen_xrealloc(NULL, (n + 1) * sizeof *next);
   size_t cap = 64;
   while (cap < 2 * n)
     cap *= 2;
-  size_t *slot = xrealloc(NULL, cap * sizeof *slot); /* index + 1, 0 empty */
+  size_t *slot = gen_xrealloc(NULL, cap * sizeof *slot); /* index + 1, 0 empty */
   memset(slot, 0, cap * sizeof *slot);
   for (size_t i = n; i-- > 0;) {
     size_t h = (size_t)(items[i].shape ^ items[i].shape >> 29) & (cap - 1);
@@ -279,7 +271,7 @@ static void roll_pass(const Code *in, const Ring *r, const Item *items, size_t n
         code_push(out, in->w + x * ISA_WORDS, in->note[x]);
     if (*nout == *out_cap) {
       *out_cap = *out_cap ? 2 * *out_cap : 1024;
-      *out_items = xrealloc(*out_items, *out_cap * sizeof **out_items);
+      *out_items = gen_xrealloc(*out_items, *out_cap * sizeof **out_items);
     }
     (*out_items)[(*nout)++] = (Item){at, out->n - at, shape_of(out, at, out->n - at)};
     i += period ? period * iters : 1;
@@ -299,7 +291,7 @@ void accel_roll(AccelProgram *p, const Arch *arch, const AccelRollSegment *segs,
   /* Items per segment, one instruction each to begin with. */
   size_t *seg_at = calloc(nsegs + 2, sizeof *seg_at), nseg = 0;
   Ring *rings = calloc(nsegs + 2, sizeof *rings);
-  Item *items = xrealloc(NULL, cur.n * sizeof *items);
+  Item *items = gen_xrealloc(NULL, cur.n * sizeof *items);
   for (size_t x = 0; x < cur.n; x++)
     items[x] = (Item){x, 1, shape_of(&cur, x, 1)};
   seg_at[nseg] = 0;
