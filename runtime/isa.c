@@ -94,7 +94,8 @@ static const IsaFieldId scan_fields[] = {FLD_OPCODE, FLD_WAIT,  FLD_SIGNAL, FLD_
 static const IsaFieldId loop_fields[] = {FLD_OPCODE, FLD_L_COUNT, FLD_L_BODY, FLD_L_RB, FLD_L_RS};
 
 /* The fields a loop steps (docs/isa.md, "Loops"), per format. */
-static const IsaFieldId dma_addr[] = {FLD_DMA_DRAM, FLD_DMA_SRAM};
+static const IsaFieldId dma_addr[] = {FLD_DMA_DRAM, FLD_DMA_SRAM, FLD_DMA_LO0,
+                                      FLD_DMA_HI0,  FLD_DMA_LO1,  FLD_DMA_HI1};
 static const IsaFieldId mm_addr[] = {FLD_MM_A, FLD_MM_B, FLD_MM_C};
 static const IsaFieldId vec_addr[] = {FLD_V_D, FLD_V_A, FLD_V_B, FLD_V_C};
 static const IsaFieldId scan_addr[] = {FLD_S_A, FLD_S_B, FLD_S_Y, FLD_S_H};
@@ -164,6 +165,11 @@ IsaAddrKind isa_field_addr_kind(IsaFieldId id) {
   case FLD_S_Y:
   case FLD_S_H:
     return ADDR_BUFFER;
+  case FLD_DMA_LO0:
+  case FLD_DMA_HI0:
+  case FLD_DMA_LO1:
+  case FLD_DMA_HI1:
+    return ADDR_WINDOW;
   default:
     return ADDR_NONE;
   }

@@ -195,6 +195,7 @@ typedef enum IsaAddrKind {
   ADDR_NONE,   /* not an address: identical in both copies of a loop body */
   ADDR_DRAM,   /* a DRAM byte address: steps, never wraps */
   ADDR_BUFFER, /* a buffer word address: steps, and wraps inside a ring */
+  ADDR_WINDOW, /* a bound of a DMA's valid window (lo0 hi0 lo1 hi1): steps, never wraps */
 } IsaAddrKind;
 
 const IsaField *isa_field(IsaFieldId id);

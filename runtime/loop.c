@@ -416,6 +416,20 @@ static bool check_field_range(const LoopField *f, const LoopPath *p, size_t x, c
   if (hi > UINT32_MAX)
     return fail(e, x, "%s: field '%s' steps past 2^32-1 in its loops (to %lld)", mn, name,
                 (long long)hi);
+  unsigned width = isa_field(f->id)->width;
+  if (width < 32 && hi >= (int64_t)1 << width)
+    return fail(e, x, "%s: field '%s' steps past %lld, the most its %u bits hold (to %lld)", mn,
+                name, (long long)(((int64_t)1 << width) - 1), width, (long long)hi);
+  bool steps = false;
+  for (unsigned l = 0; l < p->depth; l++)
+    steps |= f->step[l] != 0;
+  /* hi0 = 0 or hi1 = 0 means the whole extent: it cannot be a point on a
+   * line of stepped values. */
+  if (steps && lo == 0 && (f->id == FLD_DMA_HI0 || f->id == FLD_DMA_HI1))
+    return fail(e, x,
+                "%s: field '%s' steps through 0 in its loops, which means the whole extent; "
+                "write the extent instead",
+                mn, name);
   for (unsigned l = 0; f->kind == ADDR_DRAM && l < p->depth; l++)
     if (f->step[l] % 4 != 0)
       return fail(e, x,

@@ -418,7 +418,9 @@ static bool check_ring(const uint32_t *w, const Arch *arch, char *msg, size_t ms
 
 /* The instruction with every address field at its smallest (or largest)
  * value over the iterations of its loops. Operands grow upwards from their
- * address, so these two decide whether every iteration is in range. */
+ * address, so these two decide whether every iteration is in range. A DMA's
+ * valid window is at its widest in both (every lo at its smallest, every hi
+ * at its largest), which moves the most DRAM bytes from the address. */
 static void extreme_words(const uint32_t *code, size_t x, const LoopPath *p, bool largest,
                           uint32_t *out) {
   memcpy(out, code + x * ISA_WORDS, ISA_BYTES);
@@ -430,8 +432,38 @@ static void extreme_words(const uint32_t *code, size_t x, const LoopPath *p, boo
     int64_t lo, hi;
     loop_field_model(code, x, p, ids[k], &f);
     loop_field_range(&f, p, &lo, &hi);
-    isa_set(out, ids[k], (uint32_t)(largest ? hi : lo));
+    bool high = largest;
+    if (f.kind == ADDR_WINDOW)
+      high = ids[k] == FLD_DMA_HI0 || ids[k] == FLD_DMA_HI1;
+    isa_set(out, ids[k], (uint32_t)(high ? hi : lo));
   }
+}
+
+/* A stepped valid window never closes past empty: in every iteration each
+ * lo is at most its hi (checked with the largest lo against the smallest
+ * hi, which is conservative when both step). */
+static bool check_window_open(const uint32_t *code, size_t x, const LoopPath *p, char *msg,
+                              size_t msg_size) {
+  static const IsaFieldId bounds[2][2] = {{FLD_DMA_LO0, FLD_DMA_HI0}, {FLD_DMA_LO1, FLD_DMA_HI1}};
+  const uint32_t *w = code + x * ISA_WORDS;
+  for (int d = 0; d < 2; d++) {
+    LoopField lo_f, hi_f;
+    int64_t lo_min, lo_max, hi_min, hi_max;
+    loop_field_model(code, x, p, bounds[d][0], &lo_f);
+    loop_field_model(code, x, p, bounds[d][1], &hi_f);
+    loop_field_range(&lo_f, p, &lo_min, &lo_max);
+    loop_field_range(&hi_f, p, &hi_min, &hi_max);
+    if (hi_max == 0) /* the whole extent in every iteration */
+      hi_min = isa_get(w, d == 0 ? FLD_DMA_N0 : FLD_DMA_N1);
+    if (lo_max > hi_min) {
+      snprintf(msg, msg_size,
+               "the valid window of dimension %d may close in some iteration (lo%d up to %lld, "
+               "hi%d down to %lld)",
+               d, d, (long long)lo_max, d, (long long)hi_min);
+      return false;
+    }
+  }
+  return true;
 }
 
 /* Every iteration's DRAM range lies in one tensor: the first and the last
@@ -499,7 +531,8 @@ static bool check_looped(const uint32_t *code, size_t x, const LoopPath *p, cons
   }
   bool ok = true;
   if (d.op->format == FMT_DMA)
-    ok = check_dma_one_tensor(lo_w, hi_w, tensors, &d, why, sizeof why);
+    ok = check_window_open(code, x, p, why, sizeof why) &&
+         check_dma_one_tensor(lo_w, hi_w, tensors, &d, why, sizeof why);
   if (d.op->format == FMT_SCAN)
     ok = check_scan_apart(code, x, p, why, sizeof why);
   if (!ok)

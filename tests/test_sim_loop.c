@@ -394,6 +394,29 @@ START_TEST(ring_rotation) {
 }
 END_TEST
 
+/* A causal halo: iteration i loads X's first i+1 rows into the bottom of a
+ * 4-row tile (lo1 = 3 - i, rows above zero-filled), as a convolution's
+ * first steps along time do; the valid window steps with the loop. */
+static const char halo_pipeline[] =
+    ".tensor X input [4, 4]\n.tensor Y output [4, 4, 4]\n"
+    "loop count=4 body=2\n"
+    "dma.ld signal=st dram=X sram=0 n0=4 n1=4 ds1=4 ss1=4 lo1=3 hi1=4\n"
+    "dma.st wait=ld dram=Y sram=0 n0=16\n"
+    "dma.ld signal=st dram=X sram=16 n0=4 n1=4 ds1=4 ss1=4 lo1=2 hi1=4\n"
+    "dma.st wait=ld dram=Y+64 sram=16 n0=16\n";
+
+START_TEST(valid_window_steps) {
+  expect_same_as_unrolled(halo_pipeline, 5, 8);
+  float y[64];
+  for (int i = 0; i < 4; i++)
+    for (int r = 0; r < 4; r++)
+      for (int c = 0; c < 4; c++)
+        y[16 * i + 4 * r + c] =
+            r >= 3 - i ? input_value(0, (uint64_t)(4 * (r - (3 - i)) + c)) : 0.0f;
+  expect_output(halo_pipeline, "Y", y, 64);
+}
+END_TEST
+
 START_TEST(ring_shared_by_nested_loops) {
   expect_same_as_unrolled(ring_nested, 18, 21);
   float y[112];
@@ -500,6 +523,12 @@ static void expect_asm_error(const char *text, const char *want) {
 START_TEST(assembler_errors) {
   const char *v = "v.fill rows=1 cols=1 d=0 imm=1\n";
   char text[2000];
+  /* hi = 0 means the whole extent: not a value a window steps through. */
+  expect_asm_error(".tensor X input [4, 4]\nloop count=2 body=1\n"
+                   "dma.ld dram=X sram=0 n0=4 n1=4 ds1=4 ss1=4 lo1=0 hi1=0\n"
+                   "dma.ld dram=X sram=0 n0=4 n1=4 ds1=4 ss1=4 lo1=0 hi1=2\n",
+                   "t.s:3: dma.ld: field 'hi1' steps through 0 in its loops, which means the "
+                   "whole extent; write the extent instead");
   snprintf(text, sizeof text, "loop count=2 body=2\n%s%s%s", v, v, v);
   expect_asm_error(text, "t.s:1: loop: its two copies of the body (2 x 2 instructions) run past "
                          "the end of the program (4 instructions)");
@@ -669,6 +698,11 @@ START_TEST(checker_errors) {
                      "instruction 1 (repeated by the loop at instruction 0): scan: the output y "
                      "and the state h may overlap in some iteration (y spans words 92..103 over "
                      "the loop, h 96..99)");
+  expect_check_error(".tensor X input [4, 4]\nloop count=3 body=1\n"
+                     "dma.ld dram=X sram=0 n0=4 n1=4 ds1=4 ss1=4 lo1=1 hi1=2\n"
+                     "dma.ld dram=X sram=0 n0=4 n1=4 ds1=4 ss1=4 lo1=2 hi1=2\n",
+                     "instruction 1 (repeated by the loop at instruction 0): the valid window of "
+                     "dimension 1 may close in some iteration (lo1 up to 3, hi1 down to 2)");
   /* Sliding y and h together keeps them apart. */
   Arch arch = simtest_small_arch();
   Ebin b = simtest_assemble("loop count=3 body=1\n"
@@ -857,6 +891,7 @@ int main(void) {
   tcase_add_test(tc, loop_runs_as_its_hand_unrolled_form);
   tcase_add_test(tc, nested_loops);
   tcase_add_test(tc, ring_rotation);
+  tcase_add_test(tc, valid_window_steps);
   tcase_add_test(tc, ring_shared_by_nested_loops);
   tcase_add_test(tc, scan_over_tiles);
   tcase_add_test(tc, long_loop_is_small_and_counts_every_iteration);

@@ -41,7 +41,6 @@ typedef struct Ring {
   uint32_t rb, rs;
 } Ring;
 
-
 static void code_push(Code *c, const uint32_t *w, uint32_t note) {
   if (c->n == c->cap) {
     c->cap = c->cap ? 2 * c->cap : 4096;
@@ -85,7 +84,7 @@ static bool in_ring(const Ring *r, uint32_t v) { return r->rs && v >= r->rb && v
  * can take one to the other: a ring address stays in the ring (its step
  * taken modulo the ring), a buffer address outside it never moves. */
 static bool address_step(const Ring *r, IsaAddrKind k, uint32_t a, uint32_t b, int64_t *step) {
-  if (k == ADDR_DRAM) {
+  if (k == ADDR_DRAM || k == ADDR_WINDOW) {
     *step = (int64_t)b - (int64_t)a;
     return true;
   }
