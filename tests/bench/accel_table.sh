@@ -3,8 +3,11 @@
 # size, compiled with --fusion none and with --fusion auto and run with einsim
 # --timing-only. Per example and fusion mode it prints cycles, DRAM bytes moved
 # (read + write), the compulsory traffic (every input, param and output moved
-# once) and their ratio, the bytes the DRAM moved in whole bursts, the work
-# bound and cycles over it, peak buffer use,
+# once) and their ratio, the DRAM floor (compulsory, or the I/O lower bound
+# of the contractions, 2*MACs/sqrt(S) - 2S words for S buffer words: Smith,
+# Lowery, Langou and van de Geijn 2019, the larger) and the ratio to it, the
+# bytes the DRAM moved in whole bursts, the work bound and cycles over it,
+# peak buffer use,
 # energy, the compile time and the size of the .ebin.
 #
 # The work bound (issue 15) is the largest of
@@ -45,18 +48,19 @@ vlanes=$(archval vector.lanes)
 vspecial=$(archval vector.special_cycles)
 slanes=$(archval scan.lanes)
 dbpc=$(archval dram.bytes_per_cycle)
+swords=$(($(archval buffer.bytes) / 4))
 echo "architecture: $archfile (matrix ${mrows}x${mcols}, vector $vlanes lanes," \
   "special x$vspecial, scan $slanes lanes, DRAM $dbpc B/cycle)"
 echo "work bound: max(MACs/(rows*cols), (vector + special*special_cycles)/lanes," \
   "scan steps/scan lanes, compulsory/(B/cycle)), work from --fusion none"
 
-printf '| %-14s | %-36s | %-4s | %7s | %10s | %13s | %11s | %6s | %13s | %10s | %-6s | %6s | %10s | %9s | %7s | %10s |\n' \
-  example sizes mode instrs cycles "DRAM bytes" compulsory ratio "DRAM moved" "work bound" by \
-  "cyc/wb" "peak buf" "energy uJ" "comp s" "ebin bytes"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- \
+printf '| %-14s | %-36s | %-4s | %7s | %10s | %13s | %11s | %6s | %11s | %6s | %13s | %10s | %-6s | %6s | %10s | %9s | %7s | %10s |\n' \
+  example sizes mode instrs cycles "DRAM bytes" compulsory ratio "DRAM floor" "/floor" \
+  "DRAM moved" "work bound" by "cyc/wb" "peak buf" "energy uJ" "comp s" "ebin bytes"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- \
   -------------------------------------- ------ --------- ------------ --------------- \
-  ------------- -------- --------------- ------------ -------- -------- ------------ \
-  ----------- --------- ------------
+  ------------- -------- ------------- -------- --------------- ------------ -------- \
+  -------- ------------ ----------- --------- ------------
 now() { date +%s.%N; }
 grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
   if [ -n "$only" ] && [ "$name" != "$only" ]; then continue; fi
@@ -85,7 +89,7 @@ grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
     awk -v name="$name" -v lets="$lets" -v mode=$mode -v comp="$compulsory" \
       -v f="$base.$mode.json" -v work="$base.none.json" -v t0="$t0" -v t1="$t1" \
       -v size="$size" -v mrows="$mrows" -v mcols="$mcols" -v vlanes="$vlanes" \
-      -v vspecial="$vspecial" -v slanes="$slanes" -v dbpc="$dbpc" '
+      -v vspecial="$vspecial" -v slanes="$slanes" -v dbpc="$dbpc" -v swords="$swords" '
       function stats(file, a,   line, kv, p, k) {
         while ((getline line < file) > 0)
           while (match(line, /"[a-z_]+": *[0-9.e+-]+/)) {
@@ -107,8 +111,13 @@ grep -v '^#' "$src/tests/bench/accel_sizes.txt" | while read -r name lets; do
         if (b["scan"] > wb) { by = "scan"; wb = b["scan"] }
         dram = v["dram_read_bytes"] + v["dram_write_bytes"]
         moved = v["dram_read_transferred_bytes"] + v["dram_write_transferred_bytes"]
-        printf "| %-14s | %-36s | %-4s | %7.0f | %10.0f | %13.0f | %11.0f | %6.2f | %13.0f | %10.0f | %-6s | %6.2f | %10d | %9.1f | %7.2f | %10d |\n",
-          name, lets, mode, v["instructions"], v["cycles"], dram, comp, dram / comp, moved, wb, by,
+        # The I/O floor: compulsory, or for the contractions 2*MACs/sqrt(S)
+        # - 2S words with S the buffer words (Smith et al. 2019), the larger.
+        floor = 4 * (2 * w["macs"] / sqrt(swords) - 2 * swords)
+        if (floor < comp) floor = comp
+        printf "| %-14s | %-36s | %-4s | %7.0f | %10.0f | %13.0f | %11.0f | %6.2f | %11.0f | %6.2f | %13.0f | %10.0f | %-6s | %6.2f | %10d | %9.1f | %7.2f | %10d |\n",
+          name, lets, mode, v["instructions"], v["cycles"], dram, comp, dram / comp, floor,
+          dram / floor, moved, wb, by,
           v["cycles"] / wb, v["peak_sram_bytes"], v["energy_pj"] / 1e6, t1 - t0, size
       }'
   done
