@@ -15,6 +15,7 @@
 #include "driver/driver.h"
 #include "ir/loop.h"
 #include "passes/passes.h"
+#include "passes/tile_cpu.h"
 #include "runtime/arch.h"
 #include "runtime/cli.h"
 #include "runtime/outfile.h"
@@ -461,11 +462,14 @@ static void list_passes(FILE *out) {
 static const Pass *after_pass(const Options *o) { return o->after ? find_pass(o->after) : NULL; }
 
 Compilation compilation_for(const Options *o, Cascade *c, Target target, Arena *arena, Diag *diag) {
+  /* Two vectors of columns in the CPU's micro-kernel. */
+  int cols = target == TARGET_CPU && cpu_host_vector_floats() == 16 ? TILE_CPU_COLS_WIDE : 0;
   return (Compilation){.cascade = c,
                        .target = target,
                        .arch = &o->arch,
                        .fusion = o->fusion,
                        .mapping_path = o->mapping_path,
+                       .cpu_block_cols = cols,
                        .arena = arena,
                        .diag = diag};
 }

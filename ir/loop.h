@@ -113,6 +113,7 @@ typedef struct Kernel {
 typedef struct LowerOptions {
   bool epilogue;
   bool cache_tiling;
+  int block_cols; /* the tiled micro-kernel's columns (passes/tile_cpu.h); 0: the default */
 } LowerOptions;
 
 typedef struct LoopProgram {

@@ -325,8 +325,15 @@ static LNode *lower_accumulate(Lower *L, const Expr *r, LBuffer *out, Index **in
   LExpr *body = lower_expr(L, r->arg[0], &inner);
   LNode *tiled = NULL;
   if (L->opt.cache_tiling && !inner.first) {
-    TileCpuNest tn = {
-        L->k, order, n, out, index, reduce_update[r->reduce], body, L->prog->nbuffers};
+    TileCpuNest tn = {L->k,
+                      order,
+                      n,
+                      out,
+                      index,
+                      reduce_update[r->reduce],
+                      body,
+                      L->prog->nbuffers,
+                      L->opt.block_cols};
     tiled = tile_cpu_contraction(&tn, L->arena);
   }
   if (tiled) {

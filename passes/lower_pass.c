@@ -13,6 +13,7 @@ bool pass_lower(Compilation *c) {
   for (int i = 0; c->target == TARGET_CPU && i < m->neinsums; i++) {
     opt[i].epilogue = m->einsums[i].epilogue;
     opt[i].cache_tiling = c->fusion == FUSION_AUTO && !m->einsums[i].epilogue;
+    opt[i].block_cols = c->cpu_block_cols;
   }
   c->loops = lower_each(c->cascade, opt, c->arena);
   return c->loops != NULL;

@@ -19,6 +19,7 @@ typedef struct Compilation {
   const Arch *arch;         /* the accelerator's; unused for the cpu */
   Fusion fusion;            /* --fusion */
   const char *mapping_path; /* --mapping FILE, or NULL */
+  int cpu_block_cols;       /* the CPU micro-kernel's columns (tile_cpu.h); 0: the default */
   /* A mapping file's text to read instead (tests, fuzzing), named by
    * mapping_path; NULL to read the file. */
   const char *mapping_text;

@@ -18,8 +18,12 @@
  * The temporaries become registers (SROA), and LLVM's SLP vectorizer turns
  * each row of COLS = 16 into two 8-float vectors: 12 accumulators, 2 loads
  * of B and 6 broadcasts of A per 12 fused multiply-adds, with C touched once
- * per k tile instead of once per step. The model of the caches (one core of
- * the development machine: 32 KiB L1d, 512 KiB L2; common since Haswell and
+ * per k tile instead of once per step. Where a vector holds 16 floats
+ * (AVX-512) the driver asks for COLS = 32, two 16-float vectors, the same
+ * 12 accumulators of the 32 registers: measured on a Xeon with AVX-512 at
+ * 1024^3 and 2048^3, 62% and 59% of one-thread OpenBLAS sgemm at 16 columns,
+ * 68% and 65% at 32 (12 x 32 and 8 x 32 were slower: 47% and 51% at 1024^3). The model of the
+ * caches (one core of the development machine: 32 KiB L1d, 512 KiB L2; common since Haswell and
  * Zen): the k tile (128) keeps the A micro-panel (6 x 128 floats, 3 KiB) and
  * the B micro-panel (128 x 16 floats, 8 KiB) in L1 while a kernel runs; the
  * column tile (512) makes the packed B tile 128 x 512 floats = 256 KiB, half
@@ -258,6 +262,10 @@ static Index **packed_index(const Shape *s, bool tile_cols, bool tile_k, Index *
   return ix;
 }
 
+static int64_t block_cols(const TileCpuNest *nest) {
+  return nest->cols > 0 ? nest->cols : TILE_CPU_COLS;
+}
+
 /* The copy of one tile: for k: for j blocks: for c in 0..COLS:
  * packed[j, k, c] = B[.., k, .., COLS * j + c]. */
 static LNode *pack_nest(const TileCpuNest *nest, const Shape *s, const Pack *p, Span cols,
@@ -266,17 +274,18 @@ static LNode *pack_nest(const TileCpuNest *nest, const Shape *s, const Pack *p, 
   int rank = p->load->buf->rank;
   Index **src = arena_alloc(arena, sizeof *src * (rank + 1));
   memcpy(src, p->load->index, sizeof *src * rank);
-  src[rank - 1] = ix_binary(
-      arena, IX_ADD, ix_binary(arena, IX_MUL, ix_const(arena, TILE_CPU_COLS), ix_var(arena, s->j)),
-      ix_var(arena, s->col));
+  src[rank - 1] =
+      ix_binary(arena, IX_ADD,
+                ix_binary(arena, IX_MUL, ix_const(arena, block_cols(nest)), ix_var(arena, s->j)),
+                ix_var(arena, s->col));
   LExpr *value = arena_alloc(arena, sizeof *value);
   *value = *p->load;
   value->index = src;
   value->in_bounds = true;
   LNode *copy = buf_store(arena, p->buf,
                           packed_index(s, tile_cols, tile_k, ix_var(arena, s->col), arena), value);
-  LNode *c_loop = loop(arena, s->col, TILE_CPU_COLS, copy);
-  int64_t col_span = TILE_CPU_COL_TILE / TILE_CPU_COLS;
+  LNode *c_loop = loop(arena, s->col, block_cols(nest), copy);
+  int64_t col_span = TILE_CPU_COL_TILE / block_cols(nest);
   LNode *j_loop = tile_cols ? point_loop(arena, s->j, s->j_tile, cols.count, col_span, c_loop)
                             : loop(arena, s->j, cols.count, c_loop);
   int64_t K = k->einsum->vars[s->k].extent;
@@ -322,9 +331,9 @@ static LNode *region(const TileCpuNest *nest, const Shape *s, Span rows, Span co
   int64_t K = nest->kernel->einsum->vars[s->k].extent;
   if (pack) {
     find_packs(nest->value, s, packs, &npacks);
-    int64_t col_span = TILE_CPU_COL_TILE / TILE_CPU_COLS;
+    int64_t col_span = TILE_CPU_COL_TILE / block_cols(nest);
     int64_t dims[3] = {tile_cols ? col_span : cols.count, tile_k ? TILE_CPU_REDUCE_TILE : K,
-                       TILE_CPU_COLS};
+                       block_cols(nest)};
     for (int p = 0; p < npacks; p++)
       packs[p].buf = local_buffer(nest, packs[p].load->buf->name, dims, arena);
   }
@@ -393,17 +402,18 @@ LNode *tile_cpu_contraction(const TileCpuNest *nest, Arena *arena) {
   if (!find_shape(nest, &s))
     return NULL;
   int64_t I = e->vars[s.i].extent, J = e->vars[s.j].extent, K = e->vars[s.k].extent;
-  Span rows = {TILE_CPU_ROWS, 0, I / TILE_CPU_ROWS}, cols = {TILE_CPU_COLS, 0, J / TILE_CPU_COLS};
+  int64_t C = block_cols(nest);
+  Span rows = {TILE_CPU_ROWS, 0, I / TILE_CPU_ROWS}, cols = {C, 0, J / C};
   if (rows.count == 0 || cols.count == 0)
     return NULL; /* too small to fill one block: the trivial nest does as well */
   Span row_tail = {1, rows.count * TILE_CPU_ROWS, I % TILE_CPU_ROWS};
-  Span col_tail = {1, cols.count * TILE_CPU_COLS, J % TILE_CPU_COLS};
+  Span col_tail = {1, cols.count * C, J % C};
   bool tile_k = K > TILE_CPU_REDUCE_TILE, tile_cols = J > TILE_CPU_COL_TILE;
   s.k_tile = tile_k ? add_var(k, tile_name(k, s.k, arena), arena) : -1;
   s.j_tile = tile_cols ? add_var(k, tile_name(k, s.j, arena), arena) : -1;
   s.col = add_var(k, column_name(k, s.j, arena), arena);
   s.first_temp = k->ntemps;
-  k->ntemps += TILE_CPU_ROWS * TILE_CPU_COLS;
+  k->ntemps += TILE_CPU_ROWS * (int)C;
   LNode *first = NULL, *last = NULL;
   chain(&first, &last, region(nest, &s, rows, cols, tile_cols, tile_k, true, arena));
   if (col_tail.count)

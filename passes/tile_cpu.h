@@ -17,13 +17,17 @@ typedef struct TileCpuNest {
   Update update;
   LExpr *value;
   int first_local_id; /* the program's number of buffers: packed tiles take ids from here */
+  int cols;           /* the register block's columns; 0: TILE_CPU_COLS */
 } TileCpuNest;
 
 /* Register block of the micro-kernel (rows x columns of the output) and the
- * cache tiles, in elements; see tile_cpu.c for the model behind them. */
+ * cache tiles, in elements; see tile_cpu.c for the model behind them. The
+ * columns are two vectors: 16 where a vector holds 8 floats (AVX2), 32
+ * where it holds 16 (AVX-512, TILE_CPU_COLS_WIDE). */
 enum {
   TILE_CPU_ROWS = 6,
   TILE_CPU_COLS = 16,
+  TILE_CPU_COLS_WIDE = 32,
   TILE_CPU_REDUCE_TILE = 128,
   TILE_CPU_COL_TILE = 512,
 };

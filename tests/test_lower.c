@@ -14,10 +14,12 @@
 #include "passes/tile_cpu.h"
 #include "tests/testutil.h"
 
-static const LowerOptions trivial = {false, false};
-static const LowerOptions epilogue_only = {true, false};
-static const LowerOptions tiling_only = {false, true};
-static const LowerOptions both = {true, true};
+static const LowerOptions trivial = {false, false, 0};
+static const LowerOptions epilogue_only = {true, false, 0};
+static const LowerOptions tiling_only = {false, true, 0};
+static const LowerOptions both = {true, true, 0};
+/* The micro-kernel einc uses on AVX-512 hosts: two 16-float vectors wide. */
+static const LowerOptions both_wide = {true, true, TILE_CPU_COLS_WIDE};
 
 typedef struct Prog {
   Arena arena;
@@ -116,12 +118,16 @@ static void check_matmul(int M, int K, int N, const LowerOptions *opt) {
 START_TEST(test_matmul_tails) {
   check_matmul(13, 300, 37, &both);
   check_matmul(13, 300, 37, &tiling_only);
+  check_matmul(13, 300, 37, &both_wide);
 }
 END_TEST
 
 /* Two column tiles (512 + 88: the second 5 blocks + 8 columns), k one tile
  * plus a tail of 2, 7 rows = one block + 1. */
-START_TEST(test_matmul_column_tiles) { check_matmul(7, 130, 600, &both); }
+START_TEST(test_matmul_column_tiles) {
+  check_matmul(7, 130, 600, &both);
+  check_matmul(7, 130, 600, &both_wide);
+}
 END_TEST
 
 /* Too small for one 6 x 16 block: the trivial nest, still correct. */

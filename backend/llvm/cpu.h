@@ -67,6 +67,9 @@ LLVMModuleRef cpu_codegen_in(const LoopProgram *p, const char *name, CpuPrecisio
 /* A TargetMachine for this host's CPU and features at -O3; NULL with *error
  * (malloc'd) on failure. */
 LLVMTargetMachineRef cpu_host_machine(char **error);
+/* The floats one vector register of this host holds: 16 with AVX-512, else
+ * 8 (what the cache-tiled micro-kernel is sized by, passes/tile_cpu.h). */
+int cpu_host_vector_floats(void);
 
 /* Runs the new pass manager's default<O3> pipeline for the host; false with
  * *error (malloc'd) on failure. */

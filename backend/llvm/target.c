@@ -1,5 +1,6 @@
 /* The host target: TargetMachine, the O3 pipeline, and files on disk. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,4 +224,11 @@ bool cpu_emit(const LoopProgram *p, const char *name, CpuEmitKind kind, const ch
   LLVMContextDispose(ctx);
   LLVMDisposeTargetMachine(tm);
   return ok;
+}
+
+int cpu_host_vector_floats(void) {
+  char *features = LLVMGetHostCPUFeatures();
+  bool avx512 = features && strstr(features, "+avx512f") != NULL;
+  LLVMDisposeMessage(features);
+  return avx512 ? 16 : 8;
 }
