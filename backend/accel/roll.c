@@ -6,11 +6,13 @@
  * tokens, timing and results do not change; only the binary shrinks.
  *
  * Within one Einsum the tile slots form a ring: the generator hands slots
- * out least recently freed first, so a tile's slot moves by a constant step
- * modulo the slots' extent, which a ring field expresses. Loops never cross
- * from one Einsum's slots to the next's. Passes repeat, each rolling the
- * loops of the pass before into outer loops (a tile loop around a
- * reduction's chunk loop). */
+ * out least recently freed first, so while every slot takes its turn a
+ * tile's slot moves by a constant step modulo the slots' extent, which a
+ * ring field expresses (a slot kept across other allocations, such as an
+ * accumulator, breaks that: docs/accel-backend.md). Loops never cross from
+ * one Einsum's slots to the next's. Passes repeat, each rolling the loops
+ * of the pass before into outer loops (a tile loop around a reduction's
+ * chunk loop). */
 #include "backend/accel/gen.h"
 #include "runtime/loop.h"
 #include "runtime/sim.h"
