@@ -22,8 +22,10 @@
 
 /* How far back a repeat is looked for, in items, and how many items with
  * the same shape are tried as its start: enough for a tile's instructions,
- * bounded so that rolling stays linear in the program. */
-enum { ROLL_MAX_PERIOD = 192, ROLL_MAX_TRIES = 12, ROLL_PASSES = LOOP_MAX_DEPTH };
+ * bounded so that rolling stays linear in the program (12 tries instead of
+ * 4 took the Mamba-1 block's compile from 0.48 to 0.83 s for 1% fewer
+ * instructions). */
+enum { ROLL_MAX_PERIOD = 192, ROLL_MAX_TRIES = 4, ROLL_PASSES = LOOP_MAX_DEPTH };
 
 /* Instructions with the note each one shows in listings. */
 typedef struct Code {
