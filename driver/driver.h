@@ -70,8 +70,9 @@ int print_to(const Options *o, void (*print)(const void *what, FILE *f), const v
 /* What the target cannot take, said before any work: a dtype other than
  * binary32, and on the cpu tensors beyond its address space. */
 bool check_target(const Cascade *c, const char *target);
-/* Every output fits a .npy file (at most NPY_MAX_RANK dimensions). */
-bool check_outputs_writable(const Cascade *c);
+/* Every output fits a .npy file (at most NPY_MAX_RANK dimensions), and
+ * --outdir is a directory: said before the run, not after it. */
+bool check_outputs_writable(const Options *o, const Cascade *c);
 /* Every --input names an input or param of the model, once. */
 bool check_inputs(const Options *o, const Cascade *c);
 /* A buffer per tensor (64-byte aligned, zeroed, followed by a guard); with

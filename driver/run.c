@@ -33,7 +33,7 @@ bool cpu_execute(const LoopProgram *p, const char *name, CpuPrecision precision,
 
 static int run_cpu(const Options *o, Compilation *cc) {
   const Cascade *c = cc->cascade;
-  if (!check_target(c, "cpu") || !check_inputs(o, c) || !check_outputs_writable(c))
+  if (!check_target(c, "cpu") || !check_inputs(o, c) || !check_outputs_writable(o, c))
     return EXIT_REJECTED;
   float **bufs = alloc_tensors(c, true, o->precision);
   if (!bufs)
@@ -57,7 +57,7 @@ static int run_cpu(const Options *o, Compilation *cc) {
 /* Quiet by default (tests compare standard error); --verbose says what ran. */
 static int run_accel(const Options *o, Compilation *cc) {
   const Cascade *c = cc->cascade;
-  if (!check_target(c, "accel") || !check_inputs(o, c) || !check_outputs_writable(c))
+  if (!check_target(c, "accel") || !check_inputs(o, c) || !check_outputs_writable(o, c))
     return EXIT_REJECTED;
   double t0 = now_s();
   AccelProgram ap;

@@ -1,9 +1,11 @@
 /* Host copies of a model's tensors, shared by both targets and by check:
  * the --input checks, filling from .npy files or the seeded generator (the
  * same values on every target), and writing outputs as .npy files. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "driver/driver.h"
 #include "runtime/npy.h"
@@ -27,7 +29,16 @@ bool check_inputs(const Options *o, const Cascade *c) {
   return true;
 }
 
-bool check_outputs_writable(const Cascade *c) {
+bool check_outputs_writable(const Options *o, const Cascade *c) {
+  struct stat st;
+  if (stat(o->outdir, &st) != 0) {
+    fprintf(stderr, "einc: --outdir %s: %s\n", o->outdir, strerror(errno));
+    return false;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "einc: --outdir %s: not a directory\n", o->outdir);
+    return false;
+  }
   for (int i = 0; i < c->ntensors; i++) {
     const Tensor *t = c->tensors[i];
     if (t->role == ROLE_OUTPUT && t->rank > NPY_MAX_RANK) {

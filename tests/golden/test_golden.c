@@ -267,9 +267,19 @@ START_TEST(rejects_unknown_input_and_missing_file) {
            test_srcdir());
   ck_assert_str_eq(err, expected);
   free(err);
-  /* The last --outdir wins: an output that cannot be written is one message. */
+  /* The last --outdir wins; one that is not a directory is said before the
+   * run (it was said after, as a write error). */
   ck_assert_int_eq(run_matmul_with("--outdir /nonexistent/dir", &err), 1);
-  ck_assert_str_eq(err, "einc: cannot write /nonexistent/dir/C.npy: No such file or directory\n");
+  ck_assert_str_eq(err, "einc: --outdir /nonexistent/dir: No such file or directory\n");
+  free(err);
+  char *file_dir = str_printf("%s/examples/matmul.ein", test_srcdir());
+  char *arg = str_printf("--outdir '%s'", file_dir);
+  ck_assert_int_eq(run_matmul_with(arg, &err), 1);
+  char *want = str_printf("einc: --outdir %s: not a directory\n", file_dir);
+  ck_assert_str_eq(err, want);
+  free(want);
+  free(arg);
+  free(file_dir);
   free(err);
   ck_assert_int_eq(run_matmul_with("--input A=/nonexistent/A.npy", &err), 1);
   ck_assert_str_eq(err,
