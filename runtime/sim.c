@@ -255,48 +255,66 @@ static uint64_t issue(Sim *s, int u, const Decoded *d, uint64_t index, uint64_t 
   f->done = done;
   f->index = index;
   f->exact = d->wr_exact;
+  f->n_rd = d->n_rd;
+  for (unsigned r = 0; r < d->n_rd; r++) {
+    f->rd_lo[r] = d->rd_lo[r];
+    f->rd_hi[r] = d->rd_hi[r];
+    f->rd_exact[r] = d->rd_exact[r];
+  }
   return done;
 }
 
 /* The cheap part of the race check, for --timing-only (which keeps no
  * per-word history): an instruction that touches a dense tile another
- * unit's recent instruction is still writing. Only ranges that are exactly
- * the words touched count, so it never reports a race that is not one; it
- * misses what the functional check alone finds (strided and interleaved
- * tiles, writes after reads, program order). */
+ * unit's recent instruction is still writing, or writes one it is still
+ * reading. Only ranges that are exactly the words touched count, so it
+ * never reports a race that is not one; it misses what the functional check
+ * alone finds (strided and interleaved tiles, program order). */
 static bool tile_race(Sim *s, int u, const Decoded *d, uint64_t index, uint64_t start, char *msg,
                       size_t msg_size) {
+  bool writes = d->wr_exact && d->wr_lo <= d->wr_hi;
   for (int v = 0; v < UNIT_COUNT; v++) {
     if (v == u)
       continue;
     for (int i = 0; i < INTERLOCK_DEPTH; i++) {
       const InFlight *f = &s->recent[v][i];
-      if (f->done <= start || !f->exact || f->lo > f->hi)
+      if (f->done <= start)
         continue;
-      const char *what = NULL;
-      uint64_t lo = 0, hi = 0;
-      if (d->wr_exact && d->wr_lo <= d->wr_hi && overlaps(f->lo, f->hi, d->wr_lo, d->wr_hi)) {
-        what = "writes";
-        lo = d->wr_lo;
-        hi = d->wr_hi;
+      const char *what = NULL, *theirs = "writes";
+      uint64_t lo = 0, hi = 0, their_lo = f->lo, their_hi = f->hi;
+      if (f->exact && f->lo <= f->hi) {
+        if (writes && overlaps(f->lo, f->hi, d->wr_lo, d->wr_hi)) {
+          what = "writes";
+          lo = d->wr_lo;
+          hi = d->wr_hi;
+        }
+        for (unsigned r = 0; r < d->n_rd && !what; r++)
+          if (d->rd_exact[r] && overlaps(f->lo, f->hi, d->rd_lo[r], d->rd_hi[r])) {
+            what = "reads";
+            lo = d->rd_lo[r];
+            hi = d->rd_hi[r];
+          }
       }
-      for (unsigned r = 0; r < d->n_rd && !what; r++)
-        if (d->rd_exact[r] && overlaps(f->lo, f->hi, d->rd_lo[r], d->rd_hi[r])) {
-          what = "reads";
-          lo = d->rd_lo[r];
-          hi = d->rd_hi[r];
+      for (unsigned r = 0; r < f->n_rd && !what && writes; r++)
+        if (f->rd_exact[r] && overlaps(f->rd_lo[r], f->rd_hi[r], d->wr_lo, d->wr_hi)) {
+          what = "overwrites";
+          theirs = "reads";
+          lo = d->wr_lo;
+          hi = d->wr_hi;
+          their_lo = f->rd_lo[r];
+          their_hi = f->rd_hi[r];
         }
       if (!what)
         continue;
       snprintf(msg, msg_size,
                "race: instruction %llu (%s, %s unit) %s buffer words %llu..%llu at cycle %llu, "
-               "but instruction %llu (%s unit) writes words %llu..%llu until cycle %llu; a "
+               "but instruction %llu (%s unit) %s words %llu..%llu until cycle %llu; a "
                "dependency token between %s and %s is missing",
                (unsigned long long)index, d->op->mnemonic, isa_unit_name((IsaUnit)u), what,
                (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)start,
-               (unsigned long long)f->index, isa_unit_name((IsaUnit)v), (unsigned long long)f->lo,
-               (unsigned long long)f->hi, (unsigned long long)f->done, isa_unit_name((IsaUnit)v),
-               isa_unit_name((IsaUnit)u));
+               (unsigned long long)f->index, isa_unit_name((IsaUnit)v), theirs,
+               (unsigned long long)their_lo, (unsigned long long)their_hi,
+               (unsigned long long)f->done, isa_unit_name((IsaUnit)v), isa_unit_name((IsaUnit)u));
       return true;
     }
   }

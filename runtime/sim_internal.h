@@ -58,6 +58,10 @@ typedef struct InFlight {
   uint64_t lo, hi, done;
   uint64_t index; /* the instruction (expanded numbering) */
   bool exact;     /* lo..hi is exactly what it writes */
+  /* what it reads, for the timing-only race check (exact ranges only) */
+  unsigned n_rd;
+  uint64_t rd_lo[3], rd_hi[3];
+  bool rd_exact[3];
 } InFlight;
 
 #define INTERLOCK_DEPTH 4

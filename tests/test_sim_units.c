@@ -682,6 +682,33 @@ START_TEST(race_write_after_read) {
 }
 END_TEST
 
+/* A write over a dense tile another unit is still reading, in both modes:
+ * the load keeps vec busy reading words 0..63 until 60 (bus [0,32) done 42;
+ * 16 beats + 2), and the second load, held only by the mm (busy 44, done
+ * 52), rewrites them from 52. */
+START_TEST(timing_only_finds_a_write_after_read) {
+  Ebin b = simtest_assemble(".tensor X input [64]\n"
+                            "dma.ld dram=X sram=0 n0=64 signal=vec\n"
+                            "v.copy wait=ld rows=1 cols=64 d=100 dcs=1 a=0 acs=1\n"
+                            "mm m=44 k=4 n=4 a=200 lda=4 b=400 ldb=4 c=500 ldc=4 signal=ld\n"
+                            "dma.ld wait=mx dram=X sram=0 n0=64\n",
+                            &arch);
+  SimRun *r = simtest_start(&b, &arch, false);
+  ck_assert(!simtest_go(r));
+  ck_assert_str_eq(r->msg, "race: instruction 3 (dma.ld, ld unit) overwrites buffer words 0..63 at "
+                           "cycle 52, but instruction 1 (vec unit) reads words 0..63 until cycle "
+                           "60; a dependency token between vec and ld is missing");
+  simtest_end(r);
+  r = simtest_start(&b, &arch, true);
+  ck_assert(!simtest_go(r));
+  ck_assert_msg(strstr(r->msg, "instruction 3 (dma.ld, ld unit) overwrites buffer word 0 at cycle "
+                               "52, but instruction 1 (v.copy, vec unit) uses it until cycle 60"),
+                "%s", r->msg);
+  simtest_end(r);
+  ebin_free(&b);
+}
+END_TEST
+
 /* The timing-only check trusts only exact ranges: two strided tiles that
  * interleave (columns 0 and 1 of the same rows) share a bounding range but
  * no word, and run. */
@@ -791,6 +818,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, race_write_after_read);
   tcase_add_test(tc, race_against_program_order);
   tcase_add_test(tc, timing_only_ignores_interleaved_tiles);
+  tcase_add_test(tc, timing_only_finds_a_write_after_read);
   tcase_add_test(tc, peak_live_data);
   suite_add_tcase(s, tc);
   return s;
