@@ -632,11 +632,18 @@ int main(int argc, char **argv) {
   }
   if (!command_bit(argv[1]))
     return usage_error("unknown command '%s'", argv[1]);
-  for (int i = 2; i < argc; i++)
+  /* --help and --version answer after a command too (cli.md: every program
+   * answers both), as a word of their own. */
+  for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0) {
       fputs(usage_text, stdout);
       return 0;
     }
+    if (strcmp(argv[i], "--version") == 0) {
+      printf("einc %s (LLVM %s)\n", PACKAGE_VERSION, EINC_LLVM_VERSION);
+      return 0;
+    }
+  }
 
   Options o = {.command = argv[1],
                .target = "cpu",

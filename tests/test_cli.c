@@ -208,6 +208,12 @@ START_TEST(test_version) {
   ck_assert_msg(starts_with(r.out, "einc 0."), "%s", r.out);
   ck_assert_int_eq(count_char(r.out, '\n'), 1);
   ck_assert_str_eq(r.err, "");
+  /* After a command too, as --help (cli.md: every program answers both). */
+  Run after = run_einc(".", ARGS("run", "model.ein", "--seed", "3", "--version"));
+  ck_assert_int_eq(after.status, 0);
+  ck_assert_str_eq(after.out, r.out);
+  ck_assert_str_eq(after.err, "");
+  run_free(&after);
   run_free(&r);
 }
 END_TEST
