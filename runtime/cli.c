@@ -21,3 +21,18 @@ int cli_next_option(int argc, char **argv, const char *short_options,
     return c;
   return spelled_in_full(long_options, *arg, c == ':' ? optopt : c) ? c : '?';
 }
+
+int cli_parse(int argc, char **argv, const char *short_options, const struct option *long_options,
+              CliApply apply, void *tool) {
+  opterr = 0;
+  const char *arg;
+  int c, status;
+  while ((c = cli_next_option(argc, argv, short_options, long_options, &arg)) != -1)
+    if ((status = apply(tool, c, arg, optarg)) >= 0)
+      return status;
+  /* After "--" every argument is an operand. */
+  for (; optind < argc; optind++)
+    if ((status = apply(tool, 1, argv[optind], argv[optind])) >= 0)
+      return status;
+  return -1;
+}

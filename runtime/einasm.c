@@ -50,10 +50,6 @@ static int bad_usage(const char *what) {
   return 2;
 }
 
-static int next_option(int argc, char **argv, const char **arg) {
-  return cli_next_option(argc, argv, short_options, long_options, arg);
-}
-
 static int set_input(Options *o, const char *path) {
   if (o->in)
     return bad_usage("more than one input given");
@@ -61,9 +57,10 @@ static int set_input(Options *o, const char *path) {
   return -1;
 }
 
-/* Applies what next_option returned: c, read from arg, with value v.
+/* Applies what cli_next_option returned: c, read from arg, with value v.
  * Returns -1 to go on, else the exit status (2: a bad command line). */
-static int apply_option(Options *o, int c, const char *arg, const char *v) {
+static int apply_option(void *tool, int c, const char *arg, const char *v) {
+  Options *o = tool;
   switch (c) {
   case 1:
     return set_input(o, v);
@@ -103,17 +100,7 @@ static int parse_args(int argc, char **argv, Options *o) {
   }
   /* The command is argv[0] to getopt, which starts after it. */
   argc--, argv++;
-  opterr = 0;
-  const char *arg;
-  int c, status;
-  while ((c = next_option(argc, argv, &arg)) != -1)
-    if ((status = apply_option(o, c, arg, optarg)) >= 0)
-      return status;
-  /* After "--" every argument is an operand. */
-  for (; optind < argc; optind++)
-    if ((status = set_input(o, argv[optind])) >= 0)
-      return status;
-  return -1;
+  return cli_parse(argc, argv, short_options, long_options, apply_option, o);
 }
 
 static void print_opcodes(FILE *f) {

@@ -94,10 +94,6 @@ static int bad_usage(const char *fmt, const char *arg) {
   return 2;
 }
 
-static int next_option(int argc, char **argv, const char **arg) {
-  return cli_next_option(argc, argv, short_options, long_options, arg);
-}
-
 /* Decimal, as einc reads it, so that one seed means the same on both. */
 static bool parse_seed(const char *v, uint64_t *seed) {
   char *end;
@@ -122,10 +118,11 @@ static int set_binary(Options *o, const char *path) {
   return -1;
 }
 
-/* Applies what next_option returned: c, read from arg, with value v.
+/* Applies what cli_next_option returned: c, read from arg, with value v.
  * Returns -1 to go on, else the exit status: 0 after --help or --version,
  * 2 for a bad command line. */
-static int apply_option(Options *o, int c, const char *arg, const char *v) {
+static int apply_option(void *tool, int c, const char *arg, const char *v) {
+  Options *o = tool;
   switch (c) {
   case 'h':
     fputs(usage, stdout);
@@ -173,16 +170,9 @@ static int apply_option(Options *o, int c, const char *arg, const char *v) {
  * outcome). Returns -1 to go on and run, else the exit status. */
 static int parse_args(int argc, char **argv, Options *o) {
   *o = (Options){.outdir = ".", .progress = -1, .inputs = calloc((size_t)argc, sizeof(InputArg))};
-  opterr = 0;
-  const char *arg;
-  int c, status;
-  while ((c = next_option(argc, argv, &arg)) != -1)
-    if ((status = apply_option(o, c, arg, optarg)) >= 0)
-      return status;
-  /* After "--" every argument is an operand. */
-  for (; optind < argc; optind++)
-    if ((status = set_binary(o, argv[optind])) >= 0)
-      return status;
+  int status = cli_parse(argc, argv, short_options, long_options, apply_option, o);
+  if (status >= 0)
+    return status;
   if (!o->binary)
     return bad_usage("%s", "no binary given");
   return -1;
