@@ -54,17 +54,20 @@ static double burst_factor(const Arch *arch, int last, uint64_t along) {
  * variables fixed one value at a time: a read is loaded again for every
  * stepped value, over the axes it uses and the ranks it reduces, at the
  * burst factor of its layout. `along` adds what a box also runs along (a
- * reduction's chunk on the free axis). */
+ * reduction's chunk on the free axis); reads of `on_chip` (a scan's own
+ * state) cost nothing. */
 static double load_estimate(const Arch *arch, const Einsum *e, const Expr *x, uint64_t axes,
-                            uint64_t stepped, uint64_t along) {
+                            uint64_t stepped, uint64_t along, const Tensor *on_chip) {
   if (!x)
     return 0;
   if (x->kind != EX_READ) {
     double sum = 0;
     for (int i = 0; i < x->nargs; i++)
-      sum += load_estimate(arch, e, x->arg[i], axes, stepped, along);
+      sum += load_estimate(arch, e, x->arg[i], axes, stepped, along, on_chip);
     return sum;
   }
+  if (x->tensor == on_chip)
+    return 0;
   uint64_t use = 0;
   for (int d = 0; d < x->tensor->rank; d++)
     use |= index_vars(x->index[d]);
@@ -123,7 +126,7 @@ static void choose_space(const Arch *arch, const Einsum *e, bool contraction, co
         continue;
       uint64_t axes = var_bit(vars[ci]) | (ri >= 0 ? var_bit(vars[ri]) : 0);
       uint64_t along = ri < 0 ? var_bit(reduced) : 0;
-      double cost = load_estimate(arch, e, e->rhs, axes, all & ~axes, along) +
+      double cost = load_estimate(arch, e, e->rhs, axes, all & ~axes, along, NULL) +
                     4 * out_elems * burst_factor(arch, out_last, axes);
       if (best < 0 || cost < best) {
         best = cost;
@@ -155,31 +158,6 @@ static void choose_shape(const Arch *arch, const Einsum *e, int64_t S, bool squa
   *tc = c;
 }
 
-/* The DRAM cycles a scan's tiles need with channel `col`: every read but the
- * self-read (the state stays on chip) and the store of the output. */
-static double scan_dram_cycles(const Arch *arch, const Einsum *e, const Expr *x, int time,
-                               int col) {
-  if (!x)
-    return 0;
-  if (x->kind != EX_READ) {
-    double sum = 0;
-    for (int i = 0; i < x->nargs; i++)
-      sum += scan_dram_cycles(arch, e, x->arg[i], time, col);
-    return sum;
-  }
-  if (x->tensor == e->out)
-    return 0;
-  uint64_t use = 0;
-  for (int d = 0; d < x->tensor->rank; d++)
-    use |= index_vars(x->index[d]);
-  double n = 1;
-  for (int v = 0; v < e->nvars && v < 64; v++)
-    if (use >> v & 1)
-      n *= (double)e->vars[v].extent;
-  uint64_t along = var_bit(time) | var_bit(col);
-  return n * 4 * burst_factor(arch, last_var(x), along) / arch->dram_bytes_per_cycle;
-}
-
 /* A scan's channel rank: the one whose tiles finish soonest, each bounded by
  * the scan unit (a step of a lane group takes scan.latency, so few channels
  * leave it idle) or by DRAM (a channel rank that is not the tensors' last
@@ -199,9 +177,11 @@ static int scan_channel(const Arch *arch, const Einsum *e, int time, const int *
     double scan = T * (channels / c) * step;
     double out_elems = T * channels;
     int out_last = e->out->rank ? e->lhs[e->out->rank - 1] : -1;
-    double dram = scan_dram_cycles(arch, e, e->rhs, time, v) +
-                  out_elems * 4 * burst_factor(arch, out_last, var_bit(time) | var_bit(v)) /
-                      arch->dram_bytes_per_cycle;
+    /* Every read but the self-read (the state stays on chip), and the store. */
+    uint64_t along = var_bit(time) | var_bit(v);
+    double bytes = load_estimate(arch, e, e->rhs, 0, 0, along, e->out) +
+                   out_elems * 4 * burst_factor(arch, out_last, along);
+    double dram = bytes / arch->dram_bytes_per_cycle;
     double cost = scan > dram ? scan : dram;
     if (best < 0 || cost < best_cost ||
         (cost == best_cost && e->vars[v].extent > e->vars[best].extent)) {
