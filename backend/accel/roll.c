@@ -102,12 +102,6 @@ static bool address_step(const Ring *r, IsaAddrKind k, uint32_t a, uint32_t b, i
   return true;
 }
 
-static uint32_t address_after(const Ring *r, IsaAddrKind k, uint32_t a, int64_t step) {
-  if (k == ADDR_BUFFER && in_ring(r, a))
-    return r->rb + (uint32_t)(((int64_t)(a - r->rb) + step) % r->rs);
-  return (uint32_t)((int64_t)a + step);
-}
-
 static uint64_t shape_of(const Code *c, size_t at, size_t len) {
   uint64_t h = 1469598103934665603ull;
   for (size_t x = at; x < at + len; x++) {
@@ -121,12 +115,13 @@ static uint64_t shape_of(const Code *c, size_t at, size_t len) {
   return h;
 }
 
-/* The address steps from item a to item b (the same shape), appended to
- * steps[] in word order; false when b is not a with its addresses moved.
- * A scan's output and state must move together: the checker holds the
- * ranges they sweep apart otherwise, which a rotating slot pool breaks. */
-static bool item_steps(const Code *c, const Ring *r, const Item *a, const Item *b, int64_t *steps,
-                       size_t *n) {
+/* The address steps from item a to item b (the same shape), in word
+ * order: appended to steps[] or, with `known`, compared with the steps
+ * already there (b must then be a moved by them). False when no loop takes
+ * a to b. A scan's output and state must move together: the checker holds
+ * the ranges they sweep apart otherwise, which a rotating slot pool breaks. */
+static bool item_steps(const Code *c, const Ring *r, const Item *a, const Item *b, bool known,
+                       int64_t *steps, size_t *n) {
   if (a->len != b->len || a->shape != b->shape)
     return false;
   unsigned y_word = isa_field(FLD_S_Y)->word, h_word = isa_field(FLD_S_H)->word;
@@ -140,34 +135,17 @@ static bool item_steps(const Code *c, const Ring *r, const Item *a, const Item *
           return false;
         continue;
       }
-      if (!address_step(r, kind[i], wa[i], wb[i], &steps[*n]))
+      int64_t step;
+      if (!address_step(r, kind[i], wa[i], wb[i], &step) || (known && step != steps[*n]))
         return false;
+      steps[(*n)++] = step;
       if ((unsigned)i == y_word)
-        y_step = steps[*n];
+        y_step = step;
       if ((unsigned)i == h_word)
-        h_step = steps[*n];
-      (*n)++;
+        h_step = step;
     }
     if (y_step != h_step && is_scan[isa_get(wa, FLD_OPCODE) & 0xff])
       return false;
-  }
-  return true;
-}
-
-/* Whether item b is item a with its addresses moved by steps[*n...]. */
-static bool item_follows(const Code *c, const Ring *r, const Item *a, const Item *b,
-                         const int64_t *steps, size_t *n) {
-  if (a->len != b->len || a->shape != b->shape)
-    return false;
-  for (size_t x = 0; x < a->len; x++) {
-    const uint32_t *wa = c->w + (a->at + x) * ISA_WORDS, *wb = c->w + (b->at + x) * ISA_WORDS;
-    const IsaAddrKind *kind = address_words(wa);
-    for (int i = 0; i < ISA_WORDS; i++) {
-      uint32_t want =
-          kind[i] == ADDR_NONE ? wa[i] : address_after(r, kind[i], wa[i], steps[(*n)++]);
-      if (wb[i] != want)
-        return false;
-    }
   }
   return true;
 }
@@ -202,7 +180,7 @@ static void best_loop(const Code *c, const Ring *r, const Item *items, const siz
     size_t ns = 0;
     bool ok = true;
     for (size_t q = 0; q < p && ok; q++)
-      ok = item_steps(c, r, &items[i + q], &items[j + q], *scratch, &ns);
+      ok = item_steps(c, r, &items[i + q], &items[j + q], false, *scratch, &ns);
     if (!ok)
       continue;
     size_t count = 2;
@@ -210,8 +188,8 @@ static void best_loop(const Code *c, const Ring *r, const Item *items, const siz
       size_t k = 0;
       bool follows = true;
       for (size_t q = 0; q < p && follows; q++)
-        follows = item_follows(c, r, &items[i + (count - 1) * p + q], &items[i + count * p + q],
-                               *scratch, &k);
+        follows = item_steps(c, r, &items[i + (count - 1) * p + q], &items[i + count * p + q], true,
+                             *scratch, &k);
       if (!follows)
         break;
       count++;
