@@ -76,6 +76,15 @@ typedef struct AccelRun {
   SimStats st;
 } AccelRun;
 
+/* Every input and param without embedded data, from seed 0 (as einsim). */
+static void seed_inputs(Sim *sim, const Ebin *b) {
+  for (size_t i = 0; i < b->tensor_count; i++) {
+    const EbinTensor *t = &b->tensors[i];
+    if ((t->role == EBIN_ROLE_INPUT || t->role == EBIN_ROLE_PARAM) && !t->data)
+      rng_fill(sim_tensor_data(sim, t), ebin_tensor_elems(t), 0, t->name);
+  }
+}
+
 /* Compiles and runs src on the simulator (seed 0 inputs). */
 static void run(const char *src, bool tiny, AccelRun *r) {
   Arch arch;
@@ -86,11 +95,7 @@ static void run(const char *src, bool tiny, AccelRun *r) {
   ck_assert_msg(sim_check(&r->ap.bin, &arch, msg, sizeof msg), "%s", msg);
   SimOptions opt = {true, NULL, false};
   r->sim = sim_new(&r->ap.bin, &arch, &opt);
-  for (size_t i = 0; i < r->ap.bin.tensor_count; i++) {
-    const EbinTensor *t = &r->ap.bin.tensors[i];
-    if ((t->role == EBIN_ROLE_INPUT || t->role == EBIN_ROLE_PARAM) && !t->data)
-      rng_fill(sim_tensor_data(r->sim, t), ebin_tensor_elems(t), 0, t->name);
-  }
+  seed_inputs(r->sim, &r->ap.bin);
   ck_assert_msg(sim_run(r->sim, &r->st, msg, sizeof msg), "%s", msg);
   ck_assert_uint_eq(r->st.stray_tokens, 0);
 }
@@ -577,11 +582,7 @@ static void run_example(const char *file, const Arch *arch, Fusion fusion, bool 
   SimOptions opt = {true, NULL, false};
   Sim *sim = sim_new(&r->ap.bin, arch, &opt);
   const Ebin *b = &r->ap.bin;
-  for (size_t i = 0; i < b->tensor_count; i++) {
-    const EbinTensor *t = &b->tensors[i];
-    if ((t->role == EBIN_ROLE_INPUT || t->role == EBIN_ROLE_PARAM) && !t->data)
-      rng_fill(sim_tensor_data(sim, t), ebin_tensor_elems(t), 0, t->name);
-  }
+  seed_inputs(sim, b);
   ck_assert_msg(sim_run(sim, &r->st, msg, sizeof msg), "%s: %s", file, msg);
   r->outputs = calloc(b->tensor_count + 1, sizeof *r->outputs);
   for (size_t i = 0; i < b->tensor_count; i++) {
